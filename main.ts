@@ -1,0 +1,9 @@
+// Entry point of `cdktf synth` / `npm run synth`: load config, build the app, synthesize.
+import { buildPipelineApp } from "./src/app";
+import { configFileFromEnv, loadConfigFile } from "./src/config/load";
+import { exitOnUserError } from "./src/cli/exit";
+
+exitOnUserError(() => {
+  const config = loadConfigFile(configFileFromEnv());
+  buildPipelineApp(config).app.synth();
+});

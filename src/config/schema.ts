@@ -1,0 +1,461 @@
+/**
+ * The pipeline's configuration file: one zod schema, every field described with its default.
+ *
+ * Defaults are the secure, production-leaning choice; a demo relaxes them explicitly in its own file
+ * (see config/demo.yaml), so every relaxation is visible where it is made.
+ */
+import { z } from "zod";
+import { NAME_PART_PATTERN, Naming } from "../naming";
+import { cidrContains, cidrSubnet, cidrsOverlap, formatCidr, isNetworkAddress, parseCidr } from "./cidr";
+
+/** RDS PostgreSQL majors with logical replication through `rds.logical_replication` and a parameter family. */
+export const SUPPORTED_POSTGRES_MAJORS = [13, 14, 15, 16, 17] as const;
+
+/** The values CloudWatch Logs accepts for `retention_in_days`. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const cidrBlock = z
+  .string()
+  .refine((v) => parseCidr(v) !== undefined, "expected an IPv4 CIDR block such as 10.0.0.0/16");
+
+/** Unquoted PostgreSQL identifier: what the seed's SQL uses, and what needs no quoting anywhere. */
+const pgIdentifier = z
+  .string()
+  .regex(
+    /^[a-z_][a-z0-9_]{0,62}$/,
+    "expected a lowercase PostgreSQL identifier ([a-z_][a-z0-9_]*, ≤ 63 chars)",
+  );
+
+const namePart = (what: string) =>
+  z.string().regex(NAME_PART_PATTERN, `expected lowercase letters, digits and single hyphens (${what})`);
+
+const LocalStateSchema = z
+  .strictObject({
+    backend: z.literal("local"),
+    directory: z
+      .string()
+      .default("state")
+      .describe(
+        "Folder for the state files, relative to the project root; one file per stack. Default: state.",
+      ),
+  })
+  .describe(
+    "Local state: files in a project folder, written by relative path so cdk.tf.json has no machine path.",
+  );
+
+const S3StateSchema = z
+  .strictObject({
+    backend: z.literal("s3"),
+    bucket: z.string().min(3).describe("Existing S3 bucket for state. Required."),
+    region: z.string().optional().describe("Region of the state bucket. Default: the pipeline's region."),
+    keyPrefix: z
+      .string()
+      .default("cdc-lake")
+      .describe("Key prefix; each stack's state is <keyPrefix>/<stack>.tfstate. Default: cdc-lake."),
+    kmsKeyId: z
+      .string()
+      .optional()
+      .describe(
+        "KMS key for state objects. Default: the bucket's default encryption (SSE-S3 or its KMS key).",
+      ),
+  })
+  .describe("S3 state with native locking (use_lockfile): for teams. One key per stack.");
+
+const StateSchema = z
+  .discriminatedUnion("backend", [LocalStateSchema, S3StateSchema])
+  .default({ backend: "local", directory: "state" })
+  .describe("Where Terraform state lives. Default: local, in ./state.");
+
+const NetworkSchema = z
+  .strictObject({
+    vpcCidr: cidrBlock
+      .default("10.0.0.0/16")
+      .describe("IPv4 CIDR of the VPC, /16 to /24. Default: 10.0.0.0/16."),
+    availabilityZones: z
+      .array(z.string())
+      .min(2, "expected at least 2 availability zones (RDS subnet groups and MSK need two)")
+      .max(3, "expected at most 3 availability zones (MSK spreads brokers over 2 or 3)")
+      .optional()
+      .describe(
+        "Availability zones, 2 or 3, in the pipeline's region. Given in config (not looked up) so plans run offline. " +
+          "Default: <region>a, <region>b, <region>c.",
+      ),
+    publicSubnetCidrs: z
+      .array(cidrBlock)
+      .optional()
+      .describe(
+        "One public subnet CIDR per availability zone, in the same order. Default: derived from vpcCidr " +
+          "(a /16 gives 10.0.0.0/24, 10.0.1.0/24, 10.0.2.0/24).",
+      ),
+  })
+  .default({ vpcCidr: "10.0.0.0/16" })
+  .describe("The VPC and its subnets.");
+
+const DatabaseSchema = z
+  .strictObject({
+    engineVersion: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, "expected a PostgreSQL version such as 15 or 15.12")
+      .default("15")
+      .describe(
+        "RDS PostgreSQL version, major (RDS picks the minor) or major.minor. The parameter group family " +
+          "(postgres<major>) is derived from it. Default: 15.",
+      ),
+    instanceClass: z
+      .string()
+      .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "expected an RDS instance class such as db.t3.micro")
+      .default("db.t3.micro")
+      .describe("RDS instance class. Default: db.t3.micro (demo-sized; raise it for production)."),
+    allocatedStorageGiB: z
+      .number()
+      .int()
+      .min(20, "expected at least 20 (the gp3 minimum)")
+      .max(65536)
+      .default(20)
+      .describe("Storage in GiB (gp3, always encrypted). Default: 20."),
+    port: z.number().int().min(1150).max(65535).default(5432).describe("PostgreSQL port. Default: 5432."),
+    databaseName: pgIdentifier.describe("Database that holds the captured tables. Required."),
+    masterUsername: pgIdentifier
+      .refine((v) => v !== "rdsadmin" && !v.startsWith("pg_"), "expected a name other than rdsadmin or pg_*")
+      .default("cdc_admin")
+      .describe(
+        "RDS master user. Its password is generated and kept by RDS in Secrets Manager " +
+          "(manage_master_user_password); no password is ever written in config or state. Default: cdc_admin.",
+      ),
+    publiclyAccessible: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Give the instance a public address, reachable only from allowedCidrs. Demo relaxation. Default: false.",
+      ),
+    allowedCidrs: z
+      .array(cidrBlock)
+      .default([])
+      .describe(
+        "Operator networks allowed to reach PostgreSQL (e.g. your address from `curl ifconfig.io` as /32). " +
+          "0.0.0.0/0 is refused unless allowInternetIngress is true. Default: none.",
+      ),
+    allowInternetIngress: z
+      .boolean()
+      .default(false)
+      .describe("Explicit opt-in to let allowedCidrs contain 0.0.0.0/0. Default: false."),
+    multiAz: z.boolean().default(true).describe("Standby in a second AZ. Default: true."),
+    deletionProtection: z.boolean().default(true).describe("Refuse to delete the instance. Default: true."),
+    skipFinalSnapshot: z
+      .boolean()
+      .default(false)
+      .describe("Delete without a final snapshot. Demo relaxation. Default: false."),
+    backupRetentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(35)
+      .default(7)
+      .describe("Automated backup retention in days, 1 to 35. Default: 7."),
+    maxSlotWalKeepSizeMiB: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        "max_slot_wal_keep_size: WAL a replication slot may hold before PostgreSQL invalidates it, so a " +
+          "stopped connector cannot fill the disk. Must be under half the storage. Default: a quarter of " +
+          "allocatedStorageGiB.",
+      ),
+  })
+  .describe("The RDS PostgreSQL instance that is the source of change data.");
+
+const StreamingSchema = z
+  .strictObject({
+    kafkaVersion: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+$/, "expected a Kafka version such as 3.6.0")
+      .default("3.6.0")
+      .describe("MSK Kafka version. Default: 3.6.0."),
+    brokerInstanceType: z
+      .string()
+      .regex(/^kafka\.[a-z0-9]+\.[a-z0-9]+$/, "expected an MSK broker type such as kafka.m5.large")
+      .default("kafka.m5.large")
+      .describe("MSK broker instance type. Default: kafka.m5.large."),
+    brokerCount: z
+      .number()
+      .int()
+      .min(2)
+      .default(3)
+      .describe("Number of brokers, a multiple of the number of availability zones. Default: 3."),
+    brokerVolumeGiB: z
+      .number()
+      .int()
+      .min(1)
+      .max(16384)
+      .default(100)
+      .describe("EBS storage per broker in GiB. Default: 100."),
+  })
+  .default({
+    kafkaVersion: "3.6.0",
+    brokerInstanceType: "kafka.m5.large",
+    brokerCount: 3,
+    brokerVolumeGiB: 100,
+  })
+  .describe("The MSK cluster (IAM authentication, TLS everywhere).");
+
+const StorageSchema = z
+  .strictObject({
+    bucketName: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name (3-63 lowercase chars)")
+      .optional()
+      .describe(
+        "Data-lake bucket name. Default: <project>-<environment>-lake-<unique suffix> (bucket_prefix).",
+      ),
+    forceDestroy: z
+      .boolean()
+      .default(false)
+      .describe("Let destroy delete a non-empty bucket. Demo relaxation. Default: false."),
+  })
+  .default({ forceDestroy: false })
+  .describe("The S3 data lake that receives the change events as JSON.");
+
+const LogsSchema = z
+  .strictObject({
+    retentionDays: z
+      .number()
+      .refine(
+        (v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v),
+        `expected one of ${LOG_RETENTION_DAYS.join(", ")}`,
+      )
+      .default(365)
+      .describe("CloudWatch log retention in days (a value CloudWatch accepts). Default: 365."),
+  })
+  .default({ retentionDays: 365 })
+  .describe("CloudWatch Logs for brokers and connectors.");
+
+const CapturedTableSchema = z
+  .strictObject({
+    schema: pgIdentifier.default("public").describe("Schema of the table. Default: public."),
+    table: pgIdentifier.describe("Table name. Required."),
+    replicaIdentity: z
+      .enum(["full", "default"])
+      .default("full")
+      .describe(
+        "REPLICA IDENTITY: full puts the whole old row (before-image) in UPDATE and DELETE events; default " +
+          "only the primary key. Default: full.",
+      ),
+  })
+  .describe("A table whose changes are captured.");
+
+const CaptureSchema = z
+  .strictObject({
+    tables: z
+      .array(CapturedTableSchema)
+      .min(1, "expected at least one table to capture")
+      .describe("Tables to capture (schema.table). Required."),
+  })
+  .describe("What the pipeline captures.");
+
+/** The file's shape, before cross-field rules and derived values. */
+export const PipelineConfigFileSchema = z
+  .strictObject({
+    project: namePart("project").describe("Project name, the first part of every physical name. Required."),
+    environment: namePart("environment").describe(
+      "Environment name (demo, staging, prod...). Stacks are named <environment>-platform, " +
+        "<environment>-database, <environment>-connectors. Required.",
+    ),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "expected an AWS region such as us-east-1")
+      .describe("AWS region of the whole pipeline. Required."),
+    tags: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe(
+        "Extra tags on every resource (Project, Environment and ManagedBy are always set). Default: none.",
+      ),
+    state: StateSchema,
+    network: NetworkSchema,
+    database: DatabaseSchema,
+    streaming: StreamingSchema,
+    storage: StorageSchema,
+    logs: LogsSchema,
+    capture: CaptureSchema,
+  })
+  .describe("A CDC pipeline: PostgreSQL on RDS -> Debezium on MSK Connect -> MSK -> S3 sink -> S3.");
+
+type Parsed = z.output<typeof PipelineConfigFileSchema>;
+
+/** The file's shape plus cross-field rules, resolved into what stacks and constructs receive. */
+export const PipelineConfigSchema =
+  PipelineConfigFileSchema.superRefine(checkCrossFieldRules).transform(resolve);
+
+/** The file as written, before defaults. */
+export type PipelineConfigInput = z.input<typeof PipelineConfigSchema>;
+/** The file after defaults and derivations: what stacks and constructs receive. */
+export type PipelineConfig = z.output<typeof PipelineConfigSchema>;
+
+function availabilityZonesOf(c: { region: string; network: { availabilityZones?: string[] | undefined } }) {
+  return c.network.availabilityZones ?? ["a", "b", "c"].map((suffix) => `${c.region}${suffix}`);
+}
+
+/** Subnets are /24 in a /16 (8 new bits), never smaller than /28: AWS's subnet floor. */
+function defaultSubnetCidrs(vpcCidr: string, count: number): string[] {
+  const vpc = parseCidr(vpcCidr);
+  if (!vpc) return [];
+  const newBits = Math.min(Math.max(24 - vpc.prefixLength, 2), 28 - vpc.prefixLength);
+  return Array.from({ length: count }, (_, i) => formatCidr(cidrSubnet(vpc, newBits, i)));
+}
+
+function engineMajor(engineVersion: string): number {
+  return Number(engineVersion.split(".")[0]);
+}
+
+function walCapMiB(db: Parsed["database"]): number {
+  return db.maxSlotWalKeepSizeMiB ?? Math.floor((db.allocatedStorageGiB * 1024) / 4);
+}
+
+function checkCrossFieldRules(c: Parsed, ctx: z.RefinementCtx): void {
+  const problem = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: "custom", path, message, input: undefined });
+
+  const nameTooLong = new Naming(c.project, c.environment).lengthProblem();
+  if (nameTooLong) problem(["project"], `got "${c.project}" with environment "${c.environment}": ${nameTooLong}`);
+
+  // Network: AZs belong to the region; subnets lie in the VPC, one per AZ, without overlap.
+  const zones = availabilityZonesOf(c);
+  zones.forEach((zone, i) => {
+    if (!new RegExp(`^${c.region}[a-z]$`).test(zone)) {
+      problem(
+        ["network", "availabilityZones", i],
+        `got "${zone}"; expected a zone of ${c.region} such as ${c.region}a`,
+      );
+    } else if (zones.indexOf(zone) !== i) {
+      problem(["network", "availabilityZones", i], `got "${zone}" twice; expected distinct zones`);
+    }
+  });
+  const vpc = parseCidr(c.network.vpcCidr);
+  if (vpc && (vpc.prefixLength < 16 || vpc.prefixLength > 24)) {
+    problem(["network", "vpcCidr"], `got "${c.network.vpcCidr}"; expected a prefix from /16 to /24`);
+  } else if (vpc && !isNetworkAddress(vpc)) {
+    problem(
+      ["network", "vpcCidr"],
+      `got "${c.network.vpcCidr}"; expected a network address (${formatCidr({ ...vpc, network: vpc.network - (vpc.network % 2 ** (32 - vpc.prefixLength)) })})`,
+    );
+  }
+  const subnets = c.network.publicSubnetCidrs;
+  if (subnets) {
+    if (subnets.length !== zones.length) {
+      problem(
+        ["network", "publicSubnetCidrs"],
+        `got ${subnets.length} subnets; expected one per availability zone (${zones.length})`,
+      );
+    }
+    subnets.forEach((text, i) => {
+      const subnet = parseCidr(text);
+      if (!subnet || !vpc) return;
+      if (!cidrContains(vpc, subnet)) {
+        problem(
+          ["network", "publicSubnetCidrs", i],
+          `got "${text}"; expected a block inside vpcCidr ${c.network.vpcCidr}`,
+        );
+      }
+      const clash = subnets.findIndex(
+        (other, j) => j < i && cidrsOverlap(subnet, parseCidr(other) ?? subnet),
+      );
+      if (clash >= 0) {
+        problem(
+          ["network", "publicSubnetCidrs", i],
+          `got "${text}", which overlaps "${subnets[clash]}"; expected disjoint subnets`,
+        );
+      }
+    });
+  }
+
+  // Database.
+  const major = engineMajor(c.database.engineVersion);
+  if (!(SUPPORTED_POSTGRES_MAJORS as readonly number[]).includes(major)) {
+    problem(
+      ["database", "engineVersion"],
+      `got "${c.database.engineVersion}"; expected major version ${SUPPORTED_POSTGRES_MAJORS.join(", ")}`,
+    );
+  }
+  c.database.allowedCidrs.forEach((text, i) => {
+    if (parseCidr(text)?.prefixLength === 0 && !c.database.allowInternetIngress) {
+      problem(
+        ["database", "allowedCidrs", i],
+        `got "${text}" (the whole internet); expected your own network, e.g. <your IP>/32, or set database.allowInternetIngress: true`,
+      );
+    }
+  });
+  if (c.database.publiclyAccessible && c.database.allowedCidrs.length === 0) {
+    problem(
+      ["database", "allowedCidrs"],
+      "got none while publiclyAccessible is true; expected at least one operator CIDR (e.g. <your IP>/32), or set publiclyAccessible: false",
+    );
+  }
+  const cap = walCapMiB(c.database);
+  const storageMiB = c.database.allocatedStorageGiB * 1024;
+  if (cap * 2 > storageMiB) {
+    problem(
+      ["database", "maxSlotWalKeepSizeMiB"],
+      `got ${cap}; expected at most ${storageMiB / 2} (half of allocatedStorageGiB ${c.database.allocatedStorageGiB}), so retained WAL cannot fill the disk`,
+    );
+  }
+
+  // Streaming: MSK places the same number of brokers in each AZ.
+  if (c.streaming.brokerCount % zones.length !== 0) {
+    problem(
+      ["streaming", "brokerCount"],
+      `got ${c.streaming.brokerCount}; expected a multiple of the ${zones.length} availability zones`,
+    );
+  }
+
+  // State: a relative folder inside the project, so the JSON carries no machine path.
+  if (
+    c.state.backend === "local" &&
+    (c.state.directory.startsWith("/") || c.state.directory.split(/[\\/]/).includes(".."))
+  ) {
+    problem(
+      ["state", "directory"],
+      `got "${c.state.directory}"; expected a relative folder inside the project, such as state`,
+    );
+  }
+
+  c.capture.tables.forEach((t, i) => {
+    if (c.capture.tables.findIndex((o) => o.schema === t.schema && o.table === t.table) !== i) {
+      problem(["capture", "tables", i], `got ${t.schema}.${t.table} twice; expected each table once`);
+    }
+  });
+}
+
+function resolve(c: Parsed) {
+  const availabilityZones = availabilityZonesOf(c);
+  const subnetCidrs =
+    c.network.publicSubnetCidrs ?? defaultSubnetCidrs(c.network.vpcCidr, availabilityZones.length);
+  const major = engineMajor(c.database.engineVersion);
+  const replicationFactor = Math.min(3, c.streaming.brokerCount);
+  return {
+    ...c,
+    naming: new Naming(c.project, c.environment),
+    network: {
+      vpcCidr: c.network.vpcCidr,
+      availabilityZones,
+      publicSubnets: availabilityZones.map((zone, i) => ({
+        availabilityZone: zone,
+        cidr: subnetCidrs[i] as string,
+      })),
+    },
+    database: {
+      ...c.database,
+      engineMajor: major,
+      parameterGroupFamily: `postgres${major}`,
+      maxSlotWalKeepSizeMiB: walCapMiB(c.database),
+    },
+    streaming: {
+      ...c.streaming,
+      /** Survives one broker loss when there are three: RF 3 with min.insync.replicas 2. */
+      defaultReplicationFactor: replicationFactor,
+      minInsyncReplicas: Math.max(1, replicationFactor - 1),
+    },
+  };
+}

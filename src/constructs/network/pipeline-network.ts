@@ -1,0 +1,85 @@
+import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
+import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
+import { Route } from "@cdktf/provider-aws/lib/route";
+import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
+import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
+import { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { Construct } from "constructs";
+
+export interface PipelineNetworkProps {
+  /** Name tag prefix, `<project>-<environment>`. */
+  readonly namePrefix: string;
+  readonly region: string;
+  /** IPv4 CIDR of the VPC. */
+  readonly vpcCidr: string;
+  /** One public subnet per entry, in this order; the construct ids use the zone so addresses stay stable. */
+  readonly publicSubnets: readonly { readonly availabilityZone: string; readonly cidr: string }[];
+}
+
+/**
+ * The seed lab's network: a VPC with DNS, one public subnet per AZ, an internet gateway and its route,
+ * plus an S3 gateway endpoint, because MSK Connect workers get no public IP even in public subnets.
+ */
+export class PipelineNetwork extends Construct {
+  readonly vpc: Vpc;
+  readonly publicSubnets: readonly Subnet[];
+  readonly publicRouteTable: RouteTable;
+  readonly s3Endpoint: VpcEndpoint;
+
+  constructor(scope: Construct, id: string, props: PipelineNetworkProps) {
+    super(scope, id);
+    const nameTag = (component: string) => ({ Name: `${props.namePrefix}-${component}` });
+
+    // DNS support and hostnames: RDS and MSK endpoints are names, and VPC endpoints need private DNS.
+    this.vpc = new Vpc(this, "Resource", {
+      cidrBlock: props.vpcCidr,
+      enableDnsSupport: true,
+      enableDnsHostnames: true,
+      tags: nameTag("vpc"),
+    });
+
+    // The default group allows all traffic between its members; nothing should use it, so empty it.
+    new DefaultSecurityGroup(this, "DefaultSecurityGroup", {
+      vpcId: this.vpc.id,
+      tags: nameTag("default-deny"),
+    });
+
+    const gateway = new InternetGateway(this, "InternetGateway", { vpcId: this.vpc.id, tags: nameTag("igw") });
+    this.publicRouteTable = new RouteTable(this, "PublicRouteTable", { vpcId: this.vpc.id, tags: nameTag("public") });
+    new Route(this, "PublicDefaultRoute", {
+      routeTableId: this.publicRouteTable.id,
+      destinationCidrBlock: "0.0.0.0/0",
+      gatewayId: gateway.id,
+    });
+
+    this.publicSubnets = props.publicSubnets.map(({ availabilityZone, cidr }) => {
+      const subnet = new Subnet(this, `PublicSubnet-${availabilityZone}`, {
+        vpcId: this.vpc.id,
+        availabilityZone,
+        cidrBlock: cidr,
+        // Nothing here needs an automatic public IP: a public RDS gets its own address from RDS.
+        mapPublicIpOnLaunch: false,
+        tags: nameTag(`public-${availabilityZone}`),
+      });
+      new RouteTableAssociation(this, `PublicSubnetRoutes-${availabilityZone}`, {
+        subnetId: subnet.id,
+        routeTableId: this.publicRouteTable.id,
+      });
+      return subnet;
+    });
+
+    this.s3Endpoint = new VpcEndpoint(this, "S3GatewayEndpoint", {
+      vpcId: this.vpc.id,
+      serviceName: `com.amazonaws.${props.region}.s3`,
+      vpcEndpointType: "Gateway",
+      routeTableIds: [this.publicRouteTable.id],
+      tags: nameTag("s3"),
+    });
+  }
+
+  get publicSubnetIds(): string[] {
+    return this.publicSubnets.map((s) => s.id);
+  }
+}

@@ -1,0 +1,68 @@
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Construct } from "constructs";
+
+export interface PipelineSecurityGroupProps {
+  readonly name: string;
+  readonly description: string;
+  readonly vpcId: string;
+}
+
+/** A peer a rule names: another group, a CIDR block, or an AWS managed prefix list (S3's, say). */
+export type Peer =
+  | { readonly securityGroup: PipelineSecurityGroup }
+  | { readonly cidr: string }
+  | { readonly prefixListId: string };
+
+/**
+ * A security group that starts with no rules at all: Terraform removes AWS's default allow-all egress
+ * on create, and every rule is a separate resource with a description, added through allow methods.
+ */
+export class PipelineSecurityGroup extends Construct {
+  readonly resource: SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: PipelineSecurityGroupProps) {
+    super(scope, id);
+    this.resource = new SecurityGroup(this, "Resource", {
+      name: props.name,
+      description: props.description,
+      vpcId: props.vpcId,
+      tags: { Name: props.name },
+    });
+  }
+
+  get id(): string {
+    return this.resource.id;
+  }
+
+  /** Lets `peer` open TCP connections to `port` on members of this group. */
+  allowIngress(ruleId: string, peer: Peer, port: number, description: string): VpcSecurityGroupIngressRule {
+    return new VpcSecurityGroupIngressRule(this, `Ingress-${ruleId}`, {
+      securityGroupId: this.resource.id,
+      description,
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      ...peerArguments(peer),
+    });
+  }
+
+  /** Lets members of this group open TCP connections to `port` on `peer`. */
+  allowEgress(ruleId: string, peer: Peer, port: number, description: string): VpcSecurityGroupEgressRule {
+    return new VpcSecurityGroupEgressRule(this, `Egress-${ruleId}`, {
+      securityGroupId: this.resource.id,
+      description,
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      ...peerArguments(peer),
+    });
+  }
+}
+
+function peerArguments(peer: Peer) {
+  if ("securityGroup" in peer) return { referencedSecurityGroupId: peer.securityGroup.id };
+  if ("cidr" in peer) return { cidrIpv4: peer.cidr };
+  return { prefixListId: peer.prefixListId };
+}

@@ -1,0 +1,76 @@
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { Construct } from "constructs";
+
+export interface DataLakeBucketProps {
+  /** Exact bucket name. @default - `bucketPrefix` plus a unique suffix */
+  readonly bucketName?: string;
+  /** Used when `bucketName` is not given; at most 37 characters. */
+  readonly bucketPrefix: string;
+  /** Let `destroy` delete a bucket that still holds objects. @default false */
+  readonly forceDestroy?: boolean;
+}
+
+/**
+ * The S3 data lake: private (public-access block, bucket-owner-enforced ownership, no ACLs), encrypted
+ * at rest (SSE-S3), and reachable only over TLS (a deny on aws:SecureTransport = false).
+ */
+export class DataLakeBucket extends Construct {
+  readonly bucket: S3Bucket;
+
+  constructor(scope: Construct, id: string, props: DataLakeBucketProps) {
+    super(scope, id);
+    this.bucket = new S3Bucket(this, "Resource", {
+      bucket: props.bucketName,
+      bucketPrefix: props.bucketName ? undefined : props.bucketPrefix,
+      forceDestroy: props.forceDestroy ?? false,
+    });
+
+    const publicAccessBlock = new S3BucketPublicAccessBlock(this, "PublicAccessBlock", {
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, "OwnershipControls", {
+      bucket: this.bucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, "Encryption", {
+      bucket: this.bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+    });
+
+    const tlsOnly = new DataAwsIamPolicyDocument(this, "TlsOnlyPolicyDocument", {
+      statement: [
+        {
+          sid: "DenyInsecureTransport",
+          effect: "Deny",
+          principals: [{ type: "*", identifiers: ["*"] }],
+          actions: ["s3:*"],
+          resources: [this.bucket.arn, `${this.bucket.arn}/*`],
+          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+        },
+      ],
+    });
+    new S3BucketPolicy(this, "Policy", {
+      bucket: this.bucket.id,
+      policy: tlsOnly.json,
+      // S3 rejects a policy write while the public-access block is being changed.
+      dependsOn: [publicAccessBlock],
+    });
+  }
+
+  get name(): string {
+    return this.bucket.bucket;
+  }
+
+  get arn(): string {
+    return this.bucket.arn;
+  }
+}

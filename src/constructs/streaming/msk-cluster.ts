@@ -1,0 +1,101 @@
+import { MskCluster } from "@cdktf/provider-aws/lib/msk-cluster";
+import { MskConfiguration } from "@cdktf/provider-aws/lib/msk-configuration";
+import { Construct } from "constructs";
+import { type Peer, PipelineSecurityGroup } from "../network/security-group";
+
+/** Port of the SASL/IAM listener inside the VPC. @see https://docs.aws.amazon.com/msk/latest/developerguide/port-info.html */
+export const MSK_IAM_PORT = 9098;
+
+export interface CdcKafkaClusterProps {
+  readonly name: string;
+  readonly vpcId: string;
+  /** One subnet per AZ (2 or 3); brokers are spread evenly across them. */
+  readonly subnetIds: readonly string[];
+  readonly kafkaVersion: string;
+  readonly brokerInstanceType: string;
+  /** A multiple of the number of subnets. */
+  readonly brokerCount: number;
+  readonly brokerVolumeGiB: number;
+  /** default.replication.factor for topics the connectors create. */
+  readonly defaultReplicationFactor: number;
+  /** min.insync.replicas: with RF 3, 2 survives one broker loss without losing acknowledged writes. */
+  readonly minInsyncReplicas: number;
+  /** Log group the brokers write to. */
+  readonly brokerLogGroupName: string;
+}
+
+/**
+ * Amazon MSK for CDC: IAM client authentication only (no unauthenticated or plaintext listener), TLS
+ * between clients and brokers and among brokers, encryption at rest, broker logs in CloudWatch, and
+ * topics created explicitly by the connectors rather than by typos.
+ */
+export class CdcKafkaCluster extends Construct {
+  readonly cluster: MskCluster;
+  readonly configuration: MskConfiguration;
+  readonly securityGroup: PipelineSecurityGroup;
+
+  constructor(scope: Construct, id: string, props: CdcKafkaClusterProps) {
+    super(scope, id);
+    if (props.brokerCount % props.subnetIds.length !== 0) {
+      throw new Error(
+        `${this.node.path}: got ${props.brokerCount} brokers in ${props.subnetIds.length} subnets; expected a multiple`,
+      );
+    }
+
+    this.securityGroup = new PipelineSecurityGroup(this, "SecurityGroup", {
+      name: props.name,
+      description: `MSK ${props.name}: SASL/IAM (${MSK_IAM_PORT}) from the connectors only`,
+      vpcId: props.vpcId,
+    });
+
+    const serverProperties: Record<string, string | number | boolean> = {
+      // Topics come from Kafka Connect's topic.creation settings (with kafka-cluster:CreateTopic).
+      "auto.create.topics.enable": false,
+      "default.replication.factor": props.defaultReplicationFactor,
+      "min.insync.replicas": props.minInsyncReplicas,
+      "unclean.leader.election.enable": false,
+    };
+    this.configuration = new MskConfiguration(this, "Configuration", {
+      name: `${props.name}-config`,
+      kafkaVersions: [props.kafkaVersion],
+      description: `Broker settings of ${props.name}`,
+      serverProperties: Object.entries(serverProperties)
+        .map(([key, value]) => `${key}=${value}`)
+        .join("\n"),
+    });
+
+    this.cluster = new MskCluster(this, "Resource", {
+      clusterName: props.name,
+      kafkaVersion: props.kafkaVersion,
+      numberOfBrokerNodes: props.brokerCount,
+      brokerNodeGroupInfo: {
+        instanceType: props.brokerInstanceType,
+        clientSubnets: [...props.subnetIds],
+        securityGroups: [this.securityGroup.id],
+        storageInfo: { ebsStorageInfo: { volumeSize: props.brokerVolumeGiB } },
+      },
+      clientAuthentication: { sasl: { iam: true }, unauthenticated: false },
+      encryptionInfo: {
+        // At rest: always on in MSK, with the AWS managed key unless a CMK is given.
+        encryptionInTransit: { clientBroker: "TLS", inCluster: true },
+      },
+      configurationInfo: { arn: this.configuration.arn, revision: this.configuration.latestRevision },
+      loggingInfo: {
+        brokerLogs: { cloudwatchLogs: { enabled: true, logGroup: props.brokerLogGroupName } },
+      },
+    });
+  }
+
+  /** Lets `peer` reach the brokers' IAM listener. */
+  allowFrom(ruleId: string, peer: Peer, description: string): void {
+    this.securityGroup.allowIngress(ruleId, peer, MSK_IAM_PORT, description);
+  }
+
+  get arn(): string {
+    return this.cluster.arn;
+  }
+
+  get bootstrapBrokersSaslIam(): string {
+    return this.cluster.bootstrapBrokersSaslIam;
+  }
+}

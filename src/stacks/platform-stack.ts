@@ -1,0 +1,146 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { TerraformOutput, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import type { PipelineConfig } from "../config/schema";
+import { CdcPostgres } from "../constructs/database/cdc-postgres";
+import { PipelineNetwork } from "../constructs/network/pipeline-network";
+import { PipelineSecurityGroup } from "../constructs/network/security-group";
+import { PipelineLogGroup } from "../constructs/observability/log-group";
+import { DataLakeBucket } from "../constructs/storage/data-lake-bucket";
+import { CdcKafkaCluster, MSK_IAM_PORT } from "../constructs/streaming/msk-cluster";
+import { configureBackend } from "./backend";
+
+/** Tags on every resource, through the provider's default_tags. */
+export function pipelineTags(config: PipelineConfig): Record<string, string> {
+  return { ...config.tags, Project: config.project, Environment: config.environment, ManagedBy: "cdktf" };
+}
+
+/**
+ * `<env>-platform`: everything AWS-side that the database and connectors stacks stand on: network,
+ * RDS PostgreSQL ready for logical replication, MSK, the data-lake bucket and their log groups.
+ * AWS provider only, so it validates and plans offline.
+ */
+export class PlatformStack extends TerraformStack {
+  readonly network: PipelineNetwork;
+  readonly database: CdcPostgres;
+  readonly kafka: CdcKafkaCluster;
+  readonly lake: DataLakeBucket;
+  /** The group MSK Connect workers run in; the database and MSK admit it. */
+  readonly connectorsSecurityGroup: PipelineSecurityGroup;
+
+  constructor(scope: Construct, id: string, config: PipelineConfig) {
+    super(scope, id);
+    const { naming } = config;
+    configureBackend(this, id, config);
+    new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: pipelineTags(config) }] });
+
+    this.network = new PipelineNetwork(this, "Network", {
+      namePrefix: naming.base,
+      region: config.region,
+      vpcCidr: config.network.vpcCidr,
+      publicSubnets: config.network.publicSubnets,
+    });
+    const vpcId = this.network.vpc.id;
+    const subnetIds = this.network.publicSubnetIds;
+
+    this.connectorsSecurityGroup = new PipelineSecurityGroup(this, "ConnectorsSecurityGroup", {
+      name: naming.name("connectors"),
+      description: "MSK Connect workers: egress to PostgreSQL, MSK and AWS APIs only",
+      vpcId,
+    });
+
+    const db = config.database;
+    this.database = new CdcPostgres(this, "Database", {
+      name: naming.name("postgres"),
+      vpcId,
+      subnetIds,
+      engineVersion: db.engineVersion,
+      parameterGroupFamily: db.parameterGroupFamily,
+      instanceClass: db.instanceClass,
+      allocatedStorageGiB: db.allocatedStorageGiB,
+      port: db.port,
+      databaseName: db.databaseName,
+      masterUsername: db.masterUsername,
+      maxSlotWalKeepSizeMiB: db.maxSlotWalKeepSizeMiB,
+      publiclyAccessible: db.publiclyAccessible,
+      multiAz: db.multiAz,
+      deletionProtection: db.deletionProtection,
+      skipFinalSnapshot: db.skipFinalSnapshot,
+      backupRetentionDays: db.backupRetentionDays,
+    });
+    this.database.allowFrom(
+      "Connectors",
+      { securityGroup: this.connectorsSecurityGroup },
+      "Debezium on MSK Connect reads the WAL",
+    );
+    db.allowedCidrs.forEach((cidr, i) => {
+      this.database.allowFrom(`Operator${i}`, { cidr }, `Operator network ${cidr} (database.allowedCidrs)`);
+    });
+
+    const brokerLogs = new PipelineLogGroup(this, "BrokerLogs", {
+      name: naming.logGroup("msk-broker"),
+      retentionDays: config.logs.retentionDays,
+    });
+    const kafka = config.streaming;
+    this.kafka = new CdcKafkaCluster(this, "Kafka", {
+      name: naming.name("msk"),
+      vpcId,
+      subnetIds,
+      kafkaVersion: kafka.kafkaVersion,
+      brokerInstanceType: kafka.brokerInstanceType,
+      brokerCount: kafka.brokerCount,
+      brokerVolumeGiB: kafka.brokerVolumeGiB,
+      defaultReplicationFactor: kafka.defaultReplicationFactor,
+      minInsyncReplicas: kafka.minInsyncReplicas,
+      brokerLogGroupName: brokerLogs.name,
+    });
+    this.kafka.allowFrom("Connectors", { securityGroup: this.connectorsSecurityGroup }, "MSK Connect workers");
+
+    const workers = this.connectorsSecurityGroup;
+    workers.allowEgress("Database", { securityGroup: this.database.securityGroup }, db.port, "PostgreSQL (Debezium)");
+    workers.allowEgress("Kafka", { securityGroup: this.kafka.securityGroup }, MSK_IAM_PORT, "MSK SASL/IAM");
+    workers.allowEgress("S3", { prefixListId: this.network.s3Endpoint.prefixListId }, 443, "S3 via the gateway endpoint");
+    workers.allowEgress("VpcEndpoints", { cidr: config.network.vpcCidr }, 443, "Interface endpoints in the VPC");
+
+    this.lake = new DataLakeBucket(this, "DataLake", {
+      bucketName: config.storage.bucketName,
+      bucketPrefix: naming.bucketPrefix,
+      forceDestroy: config.storage.forceDestroy,
+    });
+
+    this.outputs(config);
+  }
+
+  private outputs(config: PipelineConfig): void {
+    const output = (id: string, value: unknown, description: string) =>
+      new TerraformOutput(this, id, { value, description });
+    // The seed's outputs, same names and shapes.
+    output(
+      "rds",
+      {
+        endpoint: this.database.endpoint,
+        address: this.database.instance.address,
+        port: this.database.instance.port,
+        database_name: config.database.databaseName,
+        master_username: config.database.masterUsername,
+        master_user_secret_arn: this.database.masterUserSecretArn,
+      },
+      "PostgreSQL: endpoint is host:port; the master password is in the master_user_secret_arn secret",
+    );
+    output(
+      "msk_cluster_bootstrap_brokers_sasl_iam",
+      this.kafka.bootstrapBrokersSaslIam,
+      "Bootstrap brokers (SASL/IAM, TLS)",
+    );
+    output("s3_bucket_name", this.lake.name, "Data-lake bucket");
+    // What the database and connectors stacks (and operators) need.
+    output("rds_master_user_secret_arn", this.database.masterUserSecretArn, "Secrets Manager ARN of the master password");
+    output("msk_cluster_arn", this.kafka.arn, "MSK cluster ARN");
+    output("s3_bucket_arn", this.lake.arn, "Data-lake bucket ARN");
+    output("vpc_id", this.network.vpc.id, "VPC id");
+    output("subnet_ids", this.network.publicSubnetIds, "Subnets of RDS, MSK and MSK Connect");
+    output("connectors_security_group_id", this.connectorsSecurityGroup.id, "Security group for MSK Connect");
+    output("database_security_group_id", this.database.securityGroup.id, "Security group of PostgreSQL");
+    output("msk_security_group_id", this.kafka.securityGroup.id, "Security group of MSK");
+  }
+}

@@ -1,0 +1,76 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildPipelineApp } from "../../src/app";
+import { loadConfigFile, parseConfig } from "../../src/config/load";
+import type { PipelineConfig } from "../../src/config/schema";
+import { parse } from "yaml";
+
+export const DEMO_CONFIG = "config/demo.yaml";
+
+/** The demo config's data, to derive variants from. */
+export function demoConfigData(): Record<string, any> {
+  return parse(readFileSync(DEMO_CONFIG, "utf8"));
+}
+
+/** A config from the demo with `change` applied to a deep copy of its data. */
+export function demoWith(change: (data: Record<string, any>) => void): PipelineConfig {
+  const data = demoConfigData();
+  change(data);
+  return parseConfig(data, "test");
+}
+
+export interface Synthesized {
+  readonly outdir: string;
+  /** Parsed cdk.tf.json per stack name. */
+  readonly stacks: Record<string, TerraformJson>;
+  stackDir(name: string): string;
+  cleanup(): void;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: Terraform JSON is untyped by nature.
+export type TerraformJson = Record<string, any>;
+
+/** Synthesizes the whole app, as `cdktf synth` does, into a fresh temp folder. */
+export function synthesize(config: PipelineConfig = loadConfigFile(DEMO_CONFIG)): Synthesized {
+  const outdir = mkdtempSync(join(tmpdir(), "cdc-lake-synth-"));
+  const { app } = buildPipelineApp(config, { outdir });
+  app.synth();
+  const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
+  const stacks: Record<string, TerraformJson> = {};
+  for (const [name, stack] of Object.entries<{ synthesizedStackPath: string }>(manifest.stacks)) {
+    stacks[name] = JSON.parse(readFileSync(join(outdir, stack.synthesizedStackPath), "utf8"));
+  }
+  return {
+    outdir,
+    stacks,
+    stackDir: (name) => join(outdir, "stacks", name),
+    cleanup: () => rmSync(outdir, { recursive: true, force: true }),
+  };
+}
+
+/** The only resource of `type` in `stack`, failing loudly when there are none or several. */
+export function single(stack: TerraformJson, type: string): TerraformJson {
+  const all = Object.values(stack.resource?.[type] ?? {}) as TerraformJson[];
+  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+  return all[0] as TerraformJson;
+}
+
+/** All resources of `type`, keyed by their construct path (stable and readable, unlike logical ids). */
+export function byPath(stack: TerraformJson, type: string): Record<string, TerraformJson> {
+  const out: Record<string, TerraformJson> = {};
+  for (const resource of Object.values(stack.resource?.[type] ?? {}) as TerraformJson[]) {
+    out[resource["//"].metadata.path] = resource;
+  }
+  return out;
+}
+
+/** `${aws_x.Logical_Id.attr}` of the resource at construct `path`. */
+export function refTo(stack: TerraformJson, path: string, attribute: string): string {
+  for (const [type, resources] of Object.entries<Record<string, TerraformJson>>(stack.resource ?? {})) {
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      if (resource["//"].metadata.path === path) return `\${${type}.${logicalId}.${attribute}}`;
+    }
+  }
+  throw new Error(`no resource at ${path}`);
+}
