@@ -1,7 +1,7 @@
 // Entry point of `cdktf synth` / `npm run synth`: load config, build the app, synthesize.
 import { buildPipelineApp } from "./src/app";
-import { configFileFromEnv, loadConfigFile } from "./src/config/load";
 import { exitOnUserError } from "./src/cli/exit";
+import { configFileFromEnv, loadConfigFile } from "./src/config/load";
 
 exitOnUserError(() => {
   const config = loadConfigFile(configFileFromEnv());

@@ -1,13 +1,13 @@
-import { defineConfig } from "vitest/config";
+import type { ViteUserConfig } from "vitest/config" with { "resolution-mode": "import" };
 
-export default defineConfig({
+// A plain object (no defineConfig import): the project is CommonJS, vitest/config is ESM-only.
+export default {
   test: {
     include: ["test/**/*.test.ts"],
-    // Terraform and PostgreSQL tiers spawn processes: give them room, but never hang CI.
+    // The Terraform and PostgreSQL tiers spawn processes: give them room, but never hang CI.
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    // Two cores: files run in parallel, two at a time.
+    // Two cores: two test files at a time.
     maxWorkers: 2,
-    reporters: ["default"],
   },
-});
+} satisfies ViteUserConfig;

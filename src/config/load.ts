@@ -66,7 +66,9 @@ function formatIssue(issue: z.core.$ZodIssue, data: unknown): string {
   switch (issue.code) {
     case "custom":
       // Cross-field rules write the whole "got X; expected Y"; single-field refinements only "expected Y".
-      return issue.message.startsWith("expected") ? `${path}: got ${got}; ${issue.message}` : `${path}: ${issue.message}`;
+      return issue.message.startsWith("expected")
+        ? `${path}: got ${got}; ${issue.message}`
+        : `${path}: ${issue.message}`;
     case "invalid_type":
       return `${path}: got ${got}; expected ${issue.expected}`;
     case "unrecognized_keys":
@@ -133,7 +135,8 @@ function schemaAt(path: readonly PropertyKey[]): z.core.$ZodType | undefined {
       shape?: Record<string, z.core.$ZodType>;
       element?: z.core.$ZodType;
     };
-    current = def.type === "object" ? def.shape?.[String(key)] : def.type === "array" ? def.element : undefined;
+    current =
+      def.type === "object" ? def.shape?.[String(key)] : def.type === "array" ? def.element : undefined;
   }
   return current ? unwrap(current) : undefined;
 }

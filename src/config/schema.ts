@@ -319,7 +319,8 @@ function checkCrossFieldRules(c: Parsed, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: "custom", path, message, input: undefined });
 
   const nameTooLong = new Naming(c.project, c.environment).lengthProblem();
-  if (nameTooLong) problem(["project"], `got "${c.project}" with environment "${c.environment}": ${nameTooLong}`);
+  if (nameTooLong)
+    problem(["project"], `got "${c.project}" with environment "${c.environment}": ${nameTooLong}`);
 
   // Network: AZs belong to the region; subnets lie in the VPC, one per AZ, without overlap.
   const zones = availabilityZonesOf(c);

@@ -12,7 +12,9 @@ export function configureBackend(stack: TerraformStack, stackName: string, confi
   const state = config.state;
   if (state.backend === "local") {
     // A relative path: cdktf's default is an absolute path of the synthesizing machine.
-    new LocalBackend(stack, { path: `${PROJECT_ROOT_FROM_STACK_DIR}/${state.directory}/${stackName}.tfstate` });
+    new LocalBackend(stack, {
+      path: `${PROJECT_ROOT_FROM_STACK_DIR}/${state.directory}/${stackName}.tfstate`,
+    });
     return;
   }
   const backend = new S3Backend(stack, {

@@ -94,13 +94,32 @@ export class PlatformStack extends TerraformStack {
       minInsyncReplicas: kafka.minInsyncReplicas,
       brokerLogGroupName: brokerLogs.name,
     });
-    this.kafka.allowFrom("Connectors", { securityGroup: this.connectorsSecurityGroup }, "MSK Connect workers");
+    this.kafka.allowFrom(
+      "Connectors",
+      { securityGroup: this.connectorsSecurityGroup },
+      "MSK Connect workers",
+    );
 
     const workers = this.connectorsSecurityGroup;
-    workers.allowEgress("Database", { securityGroup: this.database.securityGroup }, db.port, "PostgreSQL (Debezium)");
+    workers.allowEgress(
+      "Database",
+      { securityGroup: this.database.securityGroup },
+      db.port,
+      "PostgreSQL (Debezium)",
+    );
     workers.allowEgress("Kafka", { securityGroup: this.kafka.securityGroup }, MSK_IAM_PORT, "MSK SASL/IAM");
-    workers.allowEgress("S3", { prefixListId: this.network.s3Endpoint.prefixListId }, 443, "S3 via the gateway endpoint");
-    workers.allowEgress("VpcEndpoints", { cidr: config.network.vpcCidr }, 443, "Interface endpoints in the VPC");
+    workers.allowEgress(
+      "S3",
+      { prefixListId: this.network.s3Endpoint.prefixListId },
+      443,
+      "S3 via the gateway endpoint",
+    );
+    workers.allowEgress(
+      "VpcEndpoints",
+      { cidr: config.network.vpcCidr },
+      443,
+      "Interface endpoints in the VPC",
+    );
 
     this.lake = new DataLakeBucket(this, "DataLake", {
       bucketName: config.storage.bucketName,
@@ -134,7 +153,11 @@ export class PlatformStack extends TerraformStack {
     );
     output("s3_bucket_name", this.lake.name, "Data-lake bucket");
     // What the database and connectors stacks (and operators) need.
-    output("rds_master_user_secret_arn", this.database.masterUserSecretArn, "Secrets Manager ARN of the master password");
+    output(
+      "rds_master_user_secret_arn",
+      this.database.masterUserSecretArn,
+      "Secrets Manager ARN of the master password",
+    );
     output("msk_cluster_arn", this.kafka.arn, "MSK cluster ARN");
     output("s3_bucket_arn", this.lake.arn, "Data-lake bucket ARN");
     output("vpc_id", this.network.vpc.id, "VPC id");

@@ -88,7 +88,10 @@ describe("defaults", () => {
   });
 
   it("derives the parameter group family from the engine version", () => {
-    const v16 = parseConfig({ ...demoConfigData(), database: { ...demoConfigData().database, engineVersion: "16.4" } });
+    const v16 = parseConfig({
+      ...demoConfigData(),
+      database: { ...demoConfigData().database, engineVersion: "16.4" },
+    });
     expect(v16.database.parameterGroupFamily).toBe("postgres16");
   });
 });
@@ -125,13 +128,17 @@ describe("invalid configs", () => {
   });
 
   it("fails on a subnet outside the VPC", () => {
-    expect(problemsOf((d) => (d.network.publicSubnetCidrs = ["10.0.0.0/24", "10.0.1.0/24", "10.1.2.0/24"]))).toEqual([
+    expect(
+      problemsOf((d) => (d.network.publicSubnetCidrs = ["10.0.0.0/24", "10.0.1.0/24", "10.1.2.0/24"])),
+    ).toEqual([
       'network.publicSubnetCidrs.2: got "10.1.2.0/24"; expected a block inside vpcCidr 10.0.0.0/16',
     ]);
   });
 
   it("fails on overlapping subnets", () => {
-    expect(problemsOf((d) => (d.network.publicSubnetCidrs = ["10.0.0.0/24", "10.0.0.128/25", "10.0.2.0/24"]))).toEqual([
+    expect(
+      problemsOf((d) => (d.network.publicSubnetCidrs = ["10.0.0.0/24", "10.0.0.128/25", "10.0.2.0/24"])),
+    ).toEqual([
       'network.publicSubnetCidrs.1: got "10.0.0.128/25", which overlaps "10.0.0.0/24"; expected disjoint subnets',
     ]);
   });
@@ -143,7 +150,9 @@ describe("invalid configs", () => {
   });
 
   it("fails on a zone of another region", () => {
-    expect(problemsOf((d) => (d.network.availabilityZones = ["us-east-1a", "us-west-2b", "us-east-1c"]))).toEqual([
+    expect(
+      problemsOf((d) => (d.network.availabilityZones = ["us-east-1a", "us-west-2b", "us-east-1c"])),
+    ).toEqual([
       'network.availabilityZones.1: got "us-west-2b"; expected a zone of us-east-1 such as us-east-1a',
     ]);
   });
@@ -218,7 +227,9 @@ describe("invalid configs", () => {
   });
 
   it("refuses a password field: passwords never live in config", () => {
-    expect(problemsOf((d) => (d.database.password = "x"))[0]).toMatch(/^database\.password: got unknown key;/);
+    expect(problemsOf((d) => (d.database.password = "x"))[0]).toMatch(
+      /^database\.password: got unknown key;/,
+    );
   });
 
   it("reports every problem of the file, one line each", () => {

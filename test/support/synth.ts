@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse } from "yaml";
 import { buildPipelineApp } from "../../src/app";
 import { loadConfigFile, parseConfig } from "../../src/config/load";
 import type { PipelineConfig } from "../../src/config/schema";
-import { parse } from "yaml";
 
 export const DEMO_CONFIG = "config/demo.yaml";
 
@@ -28,7 +28,6 @@ export interface Synthesized {
   cleanup(): void;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: Terraform JSON is untyped by nature.
 export type TerraformJson = Record<string, any>;
 
 /** Synthesizes the whole app, as `cdktf synth` does, into a fresh temp folder. */

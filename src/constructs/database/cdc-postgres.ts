@@ -65,7 +65,11 @@ export class CdcPostgres extends Construct {
         // Static parameter: any other apply method fails, and Terraform never reboots
         // (terraform-provider-aws #40089). Attached at creation, it applies at first launch.
         { name: "rds.logical_replication", value: "1", applyMethod: "pending-reboot" },
-        { name: "max_slot_wal_keep_size", value: String(props.maxSlotWalKeepSizeMiB), applyMethod: "immediate" },
+        {
+          name: "max_slot_wal_keep_size",
+          value: String(props.maxSlotWalKeepSizeMiB),
+          applyMethod: "immediate",
+        },
       ],
       lifecycle: { createBeforeDestroy: true },
     });

@@ -46,8 +46,14 @@ export class PipelineNetwork extends Construct {
       tags: nameTag("default-deny"),
     });
 
-    const gateway = new InternetGateway(this, "InternetGateway", { vpcId: this.vpc.id, tags: nameTag("igw") });
-    this.publicRouteTable = new RouteTable(this, "PublicRouteTable", { vpcId: this.vpc.id, tags: nameTag("public") });
+    const gateway = new InternetGateway(this, "InternetGateway", {
+      vpcId: this.vpc.id,
+      tags: nameTag("igw"),
+    });
+    this.publicRouteTable = new RouteTable(this, "PublicRouteTable", {
+      vpcId: this.vpc.id,
+      tags: nameTag("public"),
+    });
     new Route(this, "PublicDefaultRoute", {
       routeTableId: this.publicRouteTable.id,
       destinationCidrBlock: "0.0.0.0/0",

@@ -74,7 +74,7 @@ export class CdcKafkaCluster extends Construct {
         securityGroups: [this.securityGroup.id],
         storageInfo: { ebsStorageInfo: { volumeSize: props.brokerVolumeGiB } },
       },
-      clientAuthentication: { sasl: { iam: true }, unauthenticated: false },
+      clientAuthentication: { sasl: { iam: true, scram: false }, unauthenticated: false },
       encryptionInfo: {
         // At rest: always on in MSK, with the AWS managed key unless a CMK is given.
         encryptionInTransit: { clientBroker: "TLS", inCluster: true },
