@@ -1,6 +1,4 @@
-import type { ViteUserConfig } from "vitest/config" with { "resolution-mode": "import" };
-
-// A plain object (no defineConfig import): the project is CommonJS, vitest/config is ESM-only.
+// A plain object, not defineConfig(): the project is CommonJS (faster synth) and vitest/config is ESM-only.
 export default {
   test: {
     include: ["test/**/*.test.ts"],
@@ -10,4 +8,4 @@ export default {
     // Two cores: two test files at a time.
     maxWorkers: 2,
   },
-} satisfies ViteUserConfig;
+} satisfies import("vitest/config", { with: { "resolution-mode": "import" } }).ViteUserConfig;
