@@ -8,4 +8,4 @@ export default {
     // Two cores: two test files at a time.
     maxWorkers: 2,
   },
-} satisfies import("vitest/config", { with: { "resolution-mode": "import" } }).ViteUserConfig;
+} satisfies import("vitest/config", { with: { "resolution-mode": "import" }}).ViteUserConfig;
