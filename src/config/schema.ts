@@ -33,7 +33,7 @@ const namePart = (what: string) =>
 
 const LocalStateSchema = z
   .strictObject({
-    backend: z.literal("local"),
+    backend: z.literal("local").describe("local: state files in a project folder."),
     directory: z
       .string()
       .default("state")
@@ -47,7 +47,7 @@ const LocalStateSchema = z
 
 const S3StateSchema = z
   .strictObject({
-    backend: z.literal("s3"),
+    backend: z.literal("s3").describe("s3: state objects in an S3 bucket, locked with use_lockfile."),
     bucket: z.string().min(3).describe("Existing S3 bucket for state. Required."),
     region: z.string().optional().describe("Region of the state bucket. Default: the pipeline's region."),
     keyPrefix: z
