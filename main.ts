@@ -1,4 +1,5 @@
 // Entry point of `cdktf synth` / `npm run synth`: load config, build the app, synthesize.
+import "./src/cli/fast-start";
 import { buildPipelineApp } from "./src/app";
 import { exitOnUserError } from "./src/cli/exit";
 import { configFileFromEnv, loadConfigFile } from "./src/config/load";
