@@ -1,7 +1,7 @@
-import { TerraformOutput, TerraformStack } from "cdktf";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TerraformOutput, TerraformStack } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { buildPipelineApp } from "../../src/app";
 import type { PipelineConfig } from "../../src/config/schema";
