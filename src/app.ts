@@ -1,10 +1,12 @@
 import { App } from "cdktf";
 import type { PipelineConfig } from "./config/schema";
+import { DatabaseStack } from "./stacks/database-stack";
 import { PlatformStack } from "./stacks/platform-stack";
 
 export interface PipelineApp {
   readonly app: App;
   readonly platform: PlatformStack;
+  readonly database: DatabaseStack;
 }
 
 export interface BuildOptions {
@@ -12,9 +14,10 @@ export interface BuildOptions {
   readonly outdir?: string;
 }
 
-/** Composes the pipeline's stacks for one environment: `<env>-platform` (then database, connectors). */
+/** Composes the pipeline's stacks for one environment: `<env>-platform`, `<env>-database` (connectors next). */
 export function buildPipelineApp(config: PipelineConfig, options: BuildOptions = {}): PipelineApp {
   const app = new App({ outdir: options.outdir, skipValidation: false });
   const platform = new PlatformStack(app, config.naming.stack("platform"), config);
-  return { app, platform };
+  const database = new DatabaseStack(app, config.naming.stack("database"), config, platform);
+  return { app, platform, database };
 }

@@ -241,7 +241,17 @@ const CapturedTableSchema = z
       .default("full")
       .describe(
         "REPLICA IDENTITY: full puts the whole old row (before-image) in UPDATE and DELETE events; default " +
-          "only the primary key. Default: full.",
+          "only the primary key (allowed for tables with one, with a warning). Default: full.",
+      ),
+    columns: z
+      .string()
+      .min(1)
+      .refine((v) => !v.includes(";"), "expected column definitions without ';' (one CREATE TABLE)")
+      .optional()
+      .describe(
+        "Column definitions, e.g. 'id serial primary key, name varchar(100)': the database stack runs " +
+          "CREATE TABLE IF NOT EXISTS with them. Omit for tables the application owns: they must exist, and " +
+          "are never dropped or recreated, only their replica identity is set. Default: none (table must exist).",
       ),
   })
   .describe("A table whose changes are captured.");
@@ -252,6 +262,36 @@ const CaptureSchema = z
       .array(CapturedTableSchema)
       .min(1, "expected at least one table to capture")
       .describe("Tables to capture (schema.table). Required."),
+    cdcRoleName: pgIdentifier
+      .optional()
+      .describe(
+        "Login role Debezium connects as: member of rds_replication, USAGE and SELECT on the captured " +
+          "schemas, nothing else. Default: <project>_<environment>_cdc (hyphens become underscores).",
+      ),
+    cdcPasswordVersion: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe(
+        "Bump to rotate the CDC role's password: a new one is generated at apply and written, write-only, to " +
+          "the role and to its Secrets Manager secret. Default: 1.",
+      ),
+    publicationName: pgIdentifier
+      .optional()
+      .describe("Publication limited to the captured tables. Default: <project>_<environment>_publication."),
+    slotName: pgIdentifier
+      .optional()
+      .describe(
+        "Logical replication slot (pgoutput) Debezium reads; managed by the database stack, so destroy drops " +
+          "it. Default: <project>_<environment>_slot.",
+      ),
+    tableOwner: pgIdentifier
+      .optional()
+      .describe(
+        "Role that creates the captured schemas' tables; its future tables become readable by the CDC role " +
+          "(default privileges). Default: database.masterUsername.",
+      ),
   })
   .describe("What the pipeline captures.");
 
@@ -426,7 +466,26 @@ function checkCrossFieldRules(c: Parsed, ctx: z.RefinementCtx): void {
     if (c.capture.tables.findIndex((o) => o.schema === t.schema && o.table === t.table) !== i) {
       problem(["capture", "tables", i], `got ${t.schema}.${t.table} twice; expected each table once`);
     }
+    if (t.replicaIdentity === "default" && t.columns !== undefined && !/primary\s+key/i.test(t.columns)) {
+      problem(
+        ["capture", "tables", i, "replicaIdentity"],
+        `got "default" for ${t.schema}.${t.table}, which has no primary key; expected "full" (without a key, PostgreSQL refuses to publish its UPDATEs and DELETEs)`,
+      );
+    }
   });
+  const cdcRole = c.capture.cdcRoleName ?? captureDefaults(c).cdcRoleName;
+  if (cdcRole === c.database.masterUsername) {
+    problem(
+      ["capture", "cdcRoleName"],
+      `got "${cdcRole}", the master user; expected a dedicated role for Debezium`,
+    );
+  }
+}
+
+/** `<project>_<environment>_<suffix>`: PostgreSQL names of the pipeline's objects. */
+function captureDefaults(c: Parsed) {
+  const base = `${c.project}_${c.environment}`.replaceAll("-", "_");
+  return { cdcRoleName: `${base}_cdc`, publicationName: `${base}_publication`, slotName: `${base}_slot` };
 }
 
 function resolve(c: Parsed) {
@@ -435,6 +494,7 @@ function resolve(c: Parsed) {
     c.network.publicSubnetCidrs ?? defaultSubnetCidrs(c.network.vpcCidr, availabilityZones.length);
   const major = engineMajor(c.database.engineVersion);
   const replicationFactor = Math.min(3, c.streaming.brokerCount);
+  const names = captureDefaults(c);
   return {
     ...c,
     naming: new Naming(c.project, c.environment),
@@ -451,6 +511,13 @@ function resolve(c: Parsed) {
       engineMajor: major,
       parameterGroupFamily: `postgres${major}`,
       maxSlotWalKeepSizeMiB: walCapMiB(c.database),
+    },
+    capture: {
+      ...c.capture,
+      cdcRoleName: c.capture.cdcRoleName ?? names.cdcRoleName,
+      publicationName: c.capture.publicationName ?? names.publicationName,
+      slotName: c.capture.slotName ?? names.slotName,
+      tableOwner: c.capture.tableOwner ?? c.database.masterUsername,
     },
     streaming: {
       ...c.streaming,

@@ -34,7 +34,24 @@ describe("the demo config", () => {
       parameterGroupFamily: "postgres15",
     });
     expect(config.streaming.brokerCount).toBe(3);
-    expect(config.capture.tables).toEqual([{ schema: "public", table: "student", replicaIdentity: "full" }]);
+    expect(config.capture.tables).toEqual([
+      {
+        schema: "public",
+        table: "student",
+        replicaIdentity: "full",
+        columns: "id serial primary key, name varchar(100)",
+      },
+    ]);
+  });
+
+  it("derives the names of Debezium's role, publication and slot", () => {
+    expect(config.capture).toMatchObject({
+      cdcRoleName: "cdc_lake_demo_cdc",
+      publicationName: "cdc_lake_demo_publication",
+      slotName: "cdc_lake_demo_slot",
+      tableOwner: "msk_user",
+      cdcPasswordVersion: 1,
+    });
   });
 
   it("opens PostgreSQL to a single operator address, not the internet", () => {
@@ -223,6 +240,28 @@ describe("invalid configs", () => {
   it("fails on a table captured twice", () => {
     expect(problemsOf((d) => d.capture.tables.push({ schema: "public", table: "student" }))).toEqual([
       "capture.tables.1: got public.student twice; expected each table once",
+    ]);
+  });
+
+  it("fails on REPLICA IDENTITY DEFAULT for a table without a primary key", () => {
+    expect(
+      problemsOf((d) =>
+        d.capture.tables.push({ table: "audit", replicaIdentity: "default", columns: "at timestamptz" }),
+      ),
+    ).toEqual([
+      'capture.tables.1.replicaIdentity: got "default" for public.audit, which has no primary key; expected "full" (without a key, PostgreSQL refuses to publish its UPDATEs and DELETEs)',
+    ]);
+  });
+
+  it("fails on column definitions that smuggle in another statement", () => {
+    expect(problemsOf((d) => (d.capture.tables[0].columns = "id int); DROP TABLE x; --"))).toEqual([
+      `capture.tables.0.columns: got "id int); DROP TABLE x; --"; expected column definitions without ';' (one CREATE TABLE)`,
+    ]);
+  });
+
+  it("fails when Debezium would log in as the master user", () => {
+    expect(problemsOf((d) => (d.capture.cdcRoleName = "msk_user"))).toEqual([
+      'capture.cdcRoleName: got "msk_user", the master user; expected a dedicated role for Debezium',
     ]);
   });
 

@@ -1,0 +1,67 @@
+/**
+ * The SQL the database stack applies for what the PostgreSQL provider has no resource for: the captured
+ * tables and their REPLICA IDENTITY. Rendered from the .sql templates beside this file, so the SQL is
+ * read (and reviewed) as SQL, and tests apply exactly the text the stack carries.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface CapturedTable {
+  readonly schema: string;
+  readonly table: string;
+  readonly replicaIdentity: "full" | "default";
+  /** Column definitions when the pipeline owns (creates) the table. */
+  readonly columns?: string | undefined;
+}
+
+const SQL_DIR = join(__dirname, "sql");
+const templates = new Map<string, string>();
+
+function template(name: string): string {
+  let text = templates.get(name);
+  if (text === undefined) {
+    text = readFileSync(join(SQL_DIR, `${name}.sql`), "utf8");
+    templates.set(name, text);
+  }
+  return text;
+}
+
+/** Replaces `{{key}}`; a placeholder without a value is a bug in this file, so it throws. */
+function render(name: string, values: Record<string, string>): string {
+  return template(name).replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new Error(`${name}.sql: no value for {{${key}}}`);
+    return value;
+  });
+}
+
+/** `"schema"."table"`: identifiers are validated lowercase names, quoted anyway. */
+export function qualifiedName(t: { schema: string; table: string }): string {
+  return `"${t.schema}"."${t.table}"`;
+}
+
+export function renderCaptureSql(tables: readonly CapturedTable[]): string {
+  const statements = tables.flatMap((t) => {
+    const values = {
+      schema: `"${t.schema}"`,
+      qualified: qualifiedName(t),
+      columns: t.columns ?? "",
+      identity: t.replicaIdentity === "full" ? "FULL" : "DEFAULT",
+      identityCode: t.replicaIdentity === "full" ? "f" : "d",
+      why:
+        t.replicaIdentity === "full"
+          ? "UPDATE and DELETE events carry the whole old row"
+          : "UPDATE and DELETE events carry only the primary key of the old row",
+    };
+    return [
+      render(t.columns ? "create-table" : "require-table", values),
+      render("set-replica-identity", values),
+    ];
+  });
+  return render("prepare-captured-tables", { statements: statements.join("\n").trimEnd() });
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}

@@ -1,0 +1,3 @@
+-- {{qualified}}: owned by the pipeline, created when missing.
+CREATE SCHEMA IF NOT EXISTS {{schema}};
+CREATE TABLE IF NOT EXISTS {{qualified}} ({{columns}});

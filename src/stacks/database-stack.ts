@@ -1,0 +1,103 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { PostgresqlProvider } from "@cdktf/provider-postgresql/lib/provider";
+import { Annotations, DataResource, Fn, TerraformOutput, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import type { PipelineConfig } from "../config/schema";
+import { CapturedTables } from "../constructs/database/captured-tables";
+import { CdcPublication } from "../constructs/database/cdc-publication";
+import { CdcRole } from "../constructs/database/cdc-role";
+import { EphemeralResource } from "../constructs/terraform/ephemeral-resource";
+import { qualifiedName } from "../database/capture-sql";
+import { configureBackend } from "./backend";
+import { type PlatformStack, pipelineTags } from "./platform-stack";
+
+/**
+ * `<env>-database`: what lives inside PostgreSQL. Connects as the RDS master user with the password RDS
+ * keeps in Secrets Manager, read through an ephemeral resource (so never stored), and creates the CDC
+ * role, its grants, the captured tables' replica identity, the publication and the replication slot.
+ * Runs where PostgreSQL is reachable: the operator's CIDR for the demo's public endpoint, inside the VPC
+ * (or through a tunnel) for a private one.
+ */
+export class DatabaseStack extends TerraformStack {
+  readonly cdcRole: CdcRole;
+  readonly publication: CdcPublication;
+  readonly tables: CapturedTables;
+
+  constructor(scope: Construct, id: string, config: PipelineConfig, platform: PlatformStack) {
+    super(scope, id);
+    const { capture, database } = config;
+    configureBackend(this, id, config);
+    new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: pipelineTags(config) }] });
+
+    const masterSecret = new EphemeralResource(this, "MasterPassword", "aws_secretsmanager_secret_version", {
+      secret_id: platform.database.masterUserSecretArn,
+    });
+    const masterPassword = Fn.lookup(Fn.jsondecode(masterSecret.attribute("secret_string")), "password");
+    const connection = {
+      host: platform.database.instance.address,
+      port: platform.database.instance.port,
+      database: database.databaseName,
+      username: database.masterUsername,
+      password: masterPassword,
+    };
+    new PostgresqlProvider(this, "postgresql", {
+      ...connection,
+      // RDS encrypts connections; verify-full needs the RDS CA bundle on the operator's machine.
+      sslmode: "require",
+      // The RDS master is not a superuser; expected_version spares a version probe per connection.
+      superuser: false,
+      expectedVersion: database.engineVersion,
+      connectTimeout: 15,
+    });
+
+    this.tables = new CapturedTables(this, "CapturedTables", { tables: capture.tables, connection });
+
+    this.cdcRole = new CdcRole(this, "CdcRole", {
+      roleName: capture.cdcRoleName,
+      database: database.databaseName,
+      secretNamePrefix: `${config.naming.base}/postgres/${capture.cdcRoleName}-`,
+      passwordVersion: capture.cdcPasswordVersion,
+    });
+    const schemas = [...new Set(capture.tables.map((t) => t.schema))];
+    const grants = schemas.flatMap((schema) =>
+      this.cdcRole.grantReadOnSchema(schema, capture.tableOwner, [this.tables.resource, this.cdcRole.role]),
+    );
+
+    this.publication = new CdcPublication(this, "Publication", {
+      database: database.databaseName,
+      publicationName: capture.publicationName,
+      slotName: capture.slotName,
+      tables: capture.tables.map((t) => `${t.schema}.${t.table}`),
+      after: [this.tables.resource],
+    });
+
+    for (const t of capture.tables.filter((t) => t.replicaIdentity === "default")) {
+      Annotations.of(this.tables).addWarning(
+        `${qualifiedName(t)} uses REPLICA IDENTITY DEFAULT: its UPDATE and DELETE events carry only the ` +
+          "primary key of the old row, not the whole row (capture.tables[].replicaIdentity: full for before-images)",
+      );
+    }
+
+    // One barrier for consumers: its output exists only once the grants, the publication, the slot and the
+    // CDC secret do, so whatever reads these outputs (the connectors stack) waits for all of them.
+    const ready = new DataResource(this, "CaptureReady", {
+      input: {
+        cdc_role_name: this.cdcRole.role.name,
+        cdc_secret_arn: this.cdcRole.secret.arn,
+        publication_name: this.publication.publication.name,
+        replication_slot_name: this.publication.slot.name,
+        captured_tables: capture.tables.map((t) => `${t.schema}.${t.table}`),
+        capture_sql_sha256: this.tables.sqlSha256,
+      },
+      dependsOn: [...grants, this.cdcRole.secretValue, this.publication.slot, this.tables.resource],
+    });
+    const output = (name: string, description: string) =>
+      new TerraformOutput(this, name, { value: ready.output.lookup(name), description });
+    output("cdc_role_name", "PostgreSQL role Debezium connects as");
+    output("cdc_secret_arn", "Secrets Manager secret with the CDC role's username and password");
+    output("publication_name", "Publication of the captured tables");
+    output("replication_slot_name", "Logical replication slot (pgoutput) for Debezium");
+    output("captured_tables", "Captured tables (schema.table), in the publication, replica identity set");
+    output("capture_sql_sha256", "Hash of the SQL applied to the captured tables");
+  }
+}

@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { loadConfigFile } from "../../src/config/load";
+import { describeWithPostgres } from "../support/pg-tier";
+import { decodeChanges } from "../support/pgoutput";
+import { type ConnectionParams, ThrowawayPostgres, withClient } from "../support/postgres";
+import {
+  applyProviderResources,
+  captureSqlStep,
+  emulateRds,
+  grantReplicationLikeRds,
+  randomPassword,
+  runCaptureSql,
+} from "../support/rds-emulation";
+import { DEMO_CONFIG, synthesize } from "../support/synth";
+
+const config = loadConfigFile(DEMO_CONFIG);
+const { cdcRoleName, publicationName, slotName } = config.capture;
+
+describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
+  const synthesized = synthesize(config);
+  const stack = synthesized.stacks["demo-database"] ?? {};
+  const step = captureSqlStep(stack);
+  let server: ThrowawayPostgres;
+  let master: ConnectionParams;
+  let cdc: ConnectionParams;
+
+  beforeAll(async () => {
+    server = await ThrowawayPostgres.start(bin);
+    master = await emulateRds(server, config.database.masterUsername, config.database.databaseName);
+    const first = runCaptureSql(step, master);
+    if (first.code !== 0) throw new Error(`capture SQL failed:\n${first.output}`);
+    const cdcPassword = randomPassword();
+    await withClient(server, master, (c) => applyProviderResources(c, stack, { [cdcRoleName]: cdcPassword }));
+    await grantReplicationLikeRds(server);
+    cdc = server.params(cdcRoleName, cdcPassword, config.database.databaseName);
+  });
+  afterAll(() => {
+    server?.stop();
+    synthesized.cleanup();
+  });
+
+  const asMaster = <T>(fn: Parameters<typeof withClient<T>>[2]) => withClient(server, master, fn);
+  const asCdc = <T>(fn: Parameters<typeof withClient<T>>[2]) => withClient(server, cdc, fn);
+
+  it("creates the seed's table with REPLICA IDENTITY FULL", async () => {
+    const table = await asMaster((c) =>
+      c.query(`SELECT relreplident, pg_get_userbyid(relowner) AS owner,
+                      (SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
+                         FROM pg_attribute WHERE attrelid = 'public.student'::regclass AND attnum > 0) AS columns
+                 FROM pg_class WHERE oid = 'public.student'::regclass`),
+    );
+    expect(table.rows).toEqual([
+      { relreplident: "f", owner: "msk_user", columns: "id integer, name character varying(100)" },
+    ]);
+  });
+
+  it("applies the same SQL again without touching the table or its rows", async () => {
+    const before = await asMaster(async (c) => {
+      await c.query("INSERT INTO public.student (name) VALUES ('kept across re-runs')");
+      return (await c.query("SELECT 'public.student'::regclass::oid AS oid, count(*) FROM public.student"))
+        .rows[0];
+    });
+    const second = runCaptureSql(step, master);
+    expect(second.code, second.output).toBe(0);
+    const after = await asMaster(async (c) => {
+      const row = (
+        await c.query("SELECT 'public.student'::regclass::oid AS oid, count(*) FROM public.student")
+      ).rows[0];
+      await c.query("DELETE FROM public.student WHERE name = 'kept across re-runs'");
+      return row;
+    });
+    expect(after).toEqual(before);
+  });
+
+  it("gives Debezium a login role in rds_replication that is no superuser", async () => {
+    const role = await asMaster((c) =>
+      c.query(
+        `SELECT rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolconnlimit,
+                pg_has_role(rolname, 'rds_replication', 'member') AS replication_member
+           FROM pg_roles WHERE rolname = $1`,
+        [cdcRoleName],
+      ),
+    );
+    expect(role.rows).toEqual([
+      {
+        rolcanlogin: true,
+        rolsuper: false,
+        rolcreaterole: false,
+        rolcreatedb: false,
+        rolconnlimit: 5,
+        replication_member: true,
+      },
+    ]);
+  });
+
+  it("publishes exactly the captured tables, without TRUNCATE", async () => {
+    const publication = await asMaster(async (c) => ({
+      tables: (
+        await c.query("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = $1", [
+          publicationName,
+        ])
+      ).rows,
+      flags: (
+        await c.query(
+          "SELECT puballtables, pubinsert, pubupdate, pubdelete, pubtruncate FROM pg_publication WHERE pubname = $1",
+          [publicationName],
+        )
+      ).rows,
+    }));
+    expect(publication.tables).toEqual([{ schemaname: "public", tablename: "student" }]);
+    expect(publication.flags).toEqual([
+      { puballtables: false, pubinsert: true, pubupdate: true, pubdelete: true, pubtruncate: false },
+    ]);
+  });
+
+  it("creates the pgoutput slot the connector will read", async () => {
+    const slots = await asMaster((c) =>
+      c.query("SELECT plugin, slot_type, database FROM pg_replication_slots WHERE slot_name = $1", [
+        slotName,
+      ]),
+    );
+    expect(slots.rows).toEqual([{ plugin: "pgoutput", slot_type: "logical", database: "msk_db" }]);
+  });
+
+  it("streams the seed's test statements with full before-images to the CDC role", async () => {
+    const testSlot = "test_before_images";
+    await asCdc((c) => c.query("SELECT FROM pg_create_logical_replication_slot($1, 'pgoutput')", [testSlot]));
+    try {
+      await asMaster(async (c) => {
+        await c.query("TRUNCATE public.student RESTART IDENTITY");
+        // The seed lab's "Test CDC Functionality", verbatim.
+        await c.query("INSERT INTO student (name) VALUES ('John Doe'), ('Jane Smith')");
+        await c.query("UPDATE student SET name = 'Updated Name' WHERE id = 1");
+        await c.query("DELETE FROM student WHERE id = 2");
+        await c.query("INSERT INTO student (name) SELECT 'Student ' || generate_series(1, 10)");
+      });
+      const raw = await asCdc((c) =>
+        c.query(
+          "SELECT data FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', $2)",
+          [testSlot, publicationName],
+        ),
+      );
+      const changes = decodeChanges(raw.rows.map((r) => r.data));
+      expect(changes.map((c) => c.kind)).toEqual([
+        "insert",
+        "insert",
+        "update",
+        "delete",
+        ...Array(10).fill("insert"),
+      ]);
+      expect(changes.every((c) => `${c.relation.schema}.${c.relation.table}` === "public.student")).toBe(
+        true,
+      );
+      expect(changes[0]?.relation.replicaIdentity).toBe("f");
+      expect(changes[2]).toMatchObject({
+        kind: "update",
+        oldKind: "O",
+        oldRow: { id: "1", name: "John Doe" },
+        newRow: { id: "1", name: "Updated Name" },
+      });
+      expect(changes[3]).toMatchObject({
+        kind: "delete",
+        oldKind: "O",
+        oldRow: { id: "2", name: "Jane Smith" },
+      });
+      expect(changes.at(-1)).toMatchObject({ kind: "insert", newRow: { id: "12", name: "Student 10" } });
+    } finally {
+      await asCdc((c) => c.query("SELECT pg_drop_replication_slot($1)", [testSlot]));
+    }
+  });
+
+  it("lets the CDC role read but never write, alter or drop", async () => {
+    await asCdc(async (c) => {
+      await expect(c.query("SELECT count(*) FROM public.student")).resolves.toBeDefined();
+      for (const sql of [
+        "INSERT INTO public.student (name) VALUES ('x')",
+        "UPDATE public.student SET name = 'x'",
+        "DELETE FROM public.student",
+        "TRUNCATE public.student",
+        "ALTER TABLE public.student REPLICA IDENTITY DEFAULT",
+        "DROP TABLE public.student",
+        "CREATE TABLE public.intruder (id int)",
+      ]) {
+        await expect(c.query(sql), sql).rejects.toThrow(/permission denied|must be owner/);
+      }
+    });
+  });
+
+  it("lets the CDC role read tables created later (default privileges)", async () => {
+    await asMaster((c) =>
+      c.query(
+        "CREATE TABLE public.enrollment (id serial primary key, course text); INSERT INTO public.enrollment (course) VALUES ('cdc 101')",
+      ),
+    );
+    const rows = await asCdc((c) => c.query("SELECT course FROM public.enrollment"));
+    expect(rows.rows).toEqual([{ course: "cdc 101" }]);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * Makes a vanilla PostgreSQL look like RDS PostgreSQL to the database stack, as far as it can:
+ * - `rds_replication` and `rds_superuser` roles exist; the master user is not a superuser but has
+ *   CREATEROLE and CREATEDB, is a member of rds_superuser, and owns the pipeline's database (as on RDS).
+ * - Differences, by necessity: on RDS, membership of rds_replication grants replication; vanilla
+ *   PostgreSQL only honours the REPLICATION attribute of the role itself, so `grantReplicationLikeRds`
+ *   sets that attribute, as the superuser, on members of rds_replication. The server has no TLS, so
+ *   clients use sslmode=disable where the stack says require. wal_level=logical is set directly rather
+ *   than through rds.logical_replication.
+ */
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import type { Client } from "pg";
+import type { ConnectionParams, ThrowawayPostgres } from "./postgres";
+import { withClient } from "./postgres";
+import {
+  defaultPrivilegeStatements,
+  grantStatements,
+  publicationStatements,
+  roleStatements,
+  slotStatements,
+} from "./provider-emulation";
+import type { TerraformJson } from "./synth";
+
+export const randomPassword = () => randomBytes(18).toString("base64url");
+
+/** Creates the RDS-like roles and the database; returns the master user's connection. */
+export async function emulateRds(
+  server: ThrowawayPostgres,
+  masterUsername: string,
+  databaseName: string,
+): Promise<ConnectionParams> {
+  const password = randomPassword();
+  await withClient(server, server.superuserParams(), async (c) => {
+    for (const sql of [
+      "DO $$ BEGIN CREATE ROLE rds_replication NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+      "DO $$ BEGIN CREATE ROLE rds_superuser NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+      `CREATE ROLE "${masterUsername}" LOGIN PASSWORD '${password}' CREATEROLE CREATEDB NOSUPERUSER`,
+      `GRANT rds_superuser TO "${masterUsername}"`,
+      `GRANT rds_replication TO "${masterUsername}" WITH ADMIN OPTION`,
+      `CREATE DATABASE "${databaseName}" OWNER "${masterUsername}"`,
+    ]) {
+      await c.query(sql);
+    }
+  });
+  await grantReplicationLikeRds(server);
+  return server.params(masterUsername, password, databaseName);
+}
+
+/** What RDS does for members of rds_replication, done the only way vanilla PostgreSQL allows. */
+export async function grantReplicationLikeRds(server: ThrowawayPostgres): Promise<void> {
+  await withClient(server, server.superuserParams(), async (c) => {
+    const members = await c.query<{ rolname: string }>(
+      `SELECT r.rolname FROM pg_roles r JOIN pg_auth_members m ON m.member = r.oid
+        WHERE m.roleid = 'rds_replication'::regrole AND NOT r.rolreplication`,
+    );
+    for (const { rolname } of members.rows) await c.query(`ALTER ROLE "${rolname}" REPLICATION`);
+  });
+}
+
+export interface CaptureSqlStep {
+  readonly sql: string;
+  readonly command: string;
+  readonly interpreter: string[];
+  readonly environment: Record<string, string>;
+  readonly sha256: string;
+}
+
+/** The terraform_data step of the stack that applies the captured-tables SQL, as Terraform would see it. */
+export function captureSqlStep(stack: TerraformJson): CaptureSqlStep {
+  const steps = Object.values<TerraformJson>(stack.resource.terraform_data ?? {}).filter(
+    (r) => r.provisioner,
+  );
+  if (steps.length !== 1)
+    throw new Error(`expected one terraform_data with a provisioner, found ${steps.length}`);
+  const step = steps[0] as TerraformJson;
+  const exec = step.provisioner[0]["local-exec"];
+  // Terraform un-escapes its template markers before the provisioner sees the value.
+  const sql = (step.input.sql as string).replaceAll("$${", "${").replaceAll("%%{", "%{");
+  return {
+    sql,
+    command: exec.command,
+    interpreter: exec.interpreter,
+    environment: exec.environment,
+    sha256: step.input.sha256,
+  };
+}
+
+/**
+ * Runs the stack's own command (interpreter, command line, psql) with the stack's own SQL, against the
+ * test server: only the connection values, which Terraform would resolve, are the test's.
+ */
+export function runCaptureSql(step: CaptureSqlStep, params: ConnectionParams) {
+  const [interpreter, ...flags] = step.interpreter;
+  const env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    ...step.environment,
+    CDC_SQL: step.sql,
+    PGHOST: params.host,
+    PGPORT: String(params.port),
+    PGDATABASE: params.database,
+    PGUSER: params.user,
+    PGPASSWORD: params.password,
+    PGSSLMODE: "disable",
+  };
+  const result = spawnSync(interpreter as string, [...flags, step.command], { env, encoding: "utf8" });
+  return { code: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
+}
+
+/** The statements the provider runs for the stack's postgresql_* resources, in Terraform's order. */
+export async function applyProviderResources(
+  client: Client,
+  stack: TerraformJson,
+  passwords: Record<string, string>,
+): Promise<void> {
+  const ordered = [
+    ...roleStatements(stack, passwords),
+    ...grantStatements(stack),
+    ...defaultPrivilegeStatements(stack),
+    ...publicationStatements(stack),
+    ...slotStatements(stack),
+  ];
+  for (const sql of ordered) await client.query(sql);
+}
