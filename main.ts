@@ -2,9 +2,15 @@
 import "./src/cli/fast-start";
 import { buildPipelineApp } from "./src/app";
 import { exitOnUserError } from "./src/cli/exit";
+import { collectWarnings } from "./src/cli/warnings";
 import { configFileFromEnv, loadConfigFile } from "./src/config/load";
 
 exitOnUserError(() => {
   const config = loadConfigFile(configFileFromEnv());
-  buildPipelineApp(config).app.synth();
+  const { app } = buildPipelineApp(config);
+  app.synth();
+  // The cdktf CLI prints annotations itself (as WARN lines); a direct run prints them here.
+  if (!process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS) {
+    for (const warning of collectWarnings(app)) process.stderr.write(`${warning}\n`);
+  }
 });

@@ -16,7 +16,8 @@ export interface BuildOptions {
 
 /** Composes the pipeline's stacks for one environment: `<env>-platform`, `<env>-database` (connectors next). */
 export function buildPipelineApp(config: PipelineConfig, options: BuildOptions = {}): PipelineApp {
-  const app = new App({ outdir: options.outdir, skipValidation: false });
+  // No stack traces in annotations: they would write machine paths into manifest.json.
+  const app = new App({ outdir: options.outdir, skipValidation: false, stackTraces: false });
   const platform = new PlatformStack(app, config.naming.stack("platform"), config);
   const database = new DatabaseStack(app, config.naming.stack("database"), config, platform);
   return { app, platform, database };
