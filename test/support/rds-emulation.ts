@@ -76,7 +76,7 @@ export function captureSqlStep(stack: TerraformJson): CaptureSqlStep {
   const step = steps[0] as TerraformJson;
   const exec = step.provisioner[0]["local-exec"];
   // Terraform un-escapes its template markers before the provisioner sees the value.
-  const sql = (step.input.sql as string).replaceAll("$${", "${").replaceAll("%%{", "%{");
+  const sql = (step.input.sql as string).replaceAll("$${", () => "${").replaceAll("%%{", () => "%{");
   return {
     sql,
     command: exec.command,

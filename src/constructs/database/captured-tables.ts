@@ -18,7 +18,8 @@ export interface CapturedTablesProps {
 
 /** Terraform treats `${` and `%{` in strings as templates; SQL must reach psql as written. */
 export function escapeTemplate(text: string): string {
-  return text.replaceAll("${", "$${").replaceAll("%{", "%%{");
+  // Function replacers: in a replacement string, "$$" would itself collapse to "$".
+  return text.replaceAll("${", () => "$${").replaceAll("%{", () => "%%{");
 }
 
 /** psql reads the SQL from the environment: no file to ship beside the stack, nothing to quote. */

@@ -1,14 +1,17 @@
 -- Drops the pipeline's replication slot so that it cannot hold WAL after the pipeline is gone.
--- Usage: psql -v slot=<slot name> -f drop-replication-slot.sql   (see scripts/drop-replication-slot.sh)
--- A slot still in use by a connector is refused here: stop or delete the connector first.
+-- Usage: psql --set slot=<slot name> --file drop-replication-slot.sql  (see scripts/drop-replication-slot.sh)
+-- A slot still in use by a connector is refused (PostgreSQL's own error, psql exit 3).
 \set ON_ERROR_STOP on
-SELECT slot_name, active, active_pid, pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)) AS retained_wal
+\pset footer off
+SELECT slot_name, active, active_pid,
+       pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)) AS retained_wal
   FROM pg_replication_slots WHERE slot_name = :'slot';
-SELECT pg_drop_replication_slot(slot_name)
-  FROM pg_replication_slots WHERE slot_name = :'slot' AND NOT active;
-SELECT count(*) AS slots_left FROM pg_replication_slots WHERE slot_name = :'slot' \gset
-\if :slots_left
+SELECT count(*) > 0 AS slot_exists, coalesce(bool_or(active), false) AS slot_active
+  FROM pg_replication_slots WHERE slot_name = :'slot' \gset
+\if :slot_active
   \echo 'slot' :slot 'is still active: delete the connector (or the connectors stack) first, then run this again'
-  \quit 3
+\endif
+\if :slot_exists
+  SELECT pg_drop_replication_slot(:'slot');
 \endif
 \echo 'slot' :slot 'is gone'
