@@ -23,11 +23,12 @@ interface NameRule {
  */
 const NAME_RULES: readonly NameRule[] = [
   { what: "S3 data-lake bucket prefix", component: "lake-", maxLength: 37 },
+  { what: "S3 connector-plugin bucket prefix", component: "plugins-", maxLength: 37 },
   { what: "RDS instance identifier", component: "postgres", maxLength: 63 },
   { what: "MSK cluster name", component: "msk", maxLength: 64 },
-  // Reserved for the connectors stack: "<base>-connectors-<8-hex hash>".
-  { what: "MSK Connect worker configuration name", component: "worker-config", maxLength: 64, reserved: 9 },
-  { what: "IAM role name", component: "connectors", maxLength: 64 },
+  // "<base>-debezium-source-worker-<8-hex hash>": named from its content hash.
+  { what: "MSK Connect worker configuration name", component: "debezium-source-worker", maxLength: 64, reserved: 9 },
+  { what: "IAM role name", component: "debezium-source", maxLength: 64 },
 ];
 
 /** Lowercase words joined by single hyphens: valid for every service this project names. */

@@ -218,6 +218,98 @@ const StorageSchema = z
   .default({ forceDestroy: false })
   .describe("The S3 data lake that receives the change events as JSON.");
 
+const AutoscalingSchema = z
+  .strictObject({
+    mcuCount: z
+      .union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])
+      .default(1)
+      .describe("MSK Connect units per worker (1 MCU = 1 vCPU, 4 GiB): 1, 2, 4 or 8. Default: 1."),
+    minWorkerCount: z.number().int().min(1).max(10).default(1).describe("Fewest workers. Default: 1."),
+    maxWorkerCount: z.number().int().min(1).max(10).default(2).describe("Most workers. Default: 2."),
+    scaleInCpuPercent: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(20)
+      .describe("Remove a worker below this CPU utilization. Default: 20."),
+    scaleOutCpuPercent: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(80)
+      .describe("Add a worker above this CPU utilization. Default: 80."),
+  })
+  .describe("Autoscaled capacity of one connector, as in the seed lab.");
+
+const AUTOSCALING_DEFAULTS = {
+  mcuCount: 1 as const,
+  minWorkerCount: 1,
+  maxWorkerCount: 2,
+  scaleInCpuPercent: 20,
+  scaleOutCpuPercent: 80,
+};
+
+const ConnectorsSchema = z
+  .strictObject({
+    topicPrefix: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]{1,100}$/, "expected letters, digits, '_' and '-' (a Kafka topic name part)")
+      .optional()
+      .describe(
+        "Debezium topic.prefix: change events of table s.t go to topic <topicPrefix>.s.t, which the S3 sink " +
+          "reads. Default: <project>-<environment>.",
+      ),
+    jsonSchemas: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Embed the Kafka Connect schema in every JSON record (schemas.enable). Off: records are plain JSON, " +
+          "what analysts query. Default: false.",
+      ),
+    snapshotMode: z
+      .enum(["initial", "no_data", "never", "when_needed"])
+      .default("initial")
+      .describe("Debezium snapshot.mode: initial copies the tables once, then streams. Default: initial."),
+    heartbeatIntervalMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(60000)
+      .describe(
+        "Debezium heartbeat.interval.ms: lets the connector confirm WAL positions while the captured tables " +
+          "are quiet, so the slot does not pin WAL. Default: 60000.",
+      ),
+    flushSize: z
+      .number()
+      .int()
+      .min(1)
+      .default(1000)
+      .describe("S3 sink flush.size: records per S3 object at most. Default: 1000."),
+    rotateScheduleIntervalMs: z
+      .number()
+      .int()
+      .min(10000)
+      .default(60000)
+      .describe(
+        "S3 sink rotate.schedule.interval.ms: wall-clock time after which an open file is committed even if " +
+          "no new record arrives. Bounds the delay from a database change to an S3 object. Default: 60000.",
+      ),
+    capacity: AutoscalingSchema.default(AUTOSCALING_DEFAULTS).describe(
+      "Autoscaled capacity of each connector. Default: 1 MCU, 1 to 2 workers, scale in < 20% CPU, out > 80%.",
+    ),
+  })
+  .default({
+    jsonSchemas: false,
+    snapshotMode: "initial",
+    heartbeatIntervalMs: 60000,
+    flushSize: 1000,
+    rotateScheduleIntervalMs: 60000,
+    capacity: AUTOSCALING_DEFAULTS,
+  })
+  .describe("The Debezium source and S3 sink connectors on MSK Connect (Kafka Connect 2.7.1).");
+
 const LogsSchema = z
   .strictObject({
     retentionDays: z
@@ -319,6 +411,7 @@ export const PipelineConfigFileSchema = z
     streaming: StreamingSchema,
     storage: StorageSchema,
     logs: LogsSchema,
+    connectors: ConnectorsSchema,
     capture: CaptureSchema,
   })
   .describe("A CDC pipeline: PostgreSQL on RDS -> Debezium on MSK Connect -> MSK -> S3 sink -> S3.");
@@ -462,6 +555,20 @@ function checkCrossFieldRules(c: Parsed, ctx: z.RefinementCtx): void {
     );
   }
 
+  const capacity = c.connectors.capacity;
+  if (capacity.minWorkerCount > capacity.maxWorkerCount) {
+    problem(
+      ["connectors", "capacity", "minWorkerCount"],
+      `got ${capacity.minWorkerCount}, above maxWorkerCount ${capacity.maxWorkerCount}; expected at most ${capacity.maxWorkerCount}`,
+    );
+  }
+  if (capacity.scaleInCpuPercent >= capacity.scaleOutCpuPercent) {
+    problem(
+      ["connectors", "capacity", "scaleInCpuPercent"],
+      `got ${capacity.scaleInCpuPercent}, not below scaleOutCpuPercent ${capacity.scaleOutCpuPercent}; expected a lower threshold to scale in than to scale out`,
+    );
+  }
+
   c.capture.tables.forEach((t, i) => {
     if (c.capture.tables.findIndex((o) => o.schema === t.schema && o.table === t.table) !== i) {
       problem(["capture", "tables", i], `got ${t.schema}.${t.table} twice; expected each table once`);
@@ -519,6 +626,7 @@ function resolve(c: Parsed) {
       slotName: c.capture.slotName ?? names.slotName,
       tableOwner: c.capture.tableOwner ?? c.database.masterUsername,
     },
+    connectors: { ...c.connectors, topicPrefix: c.connectors.topicPrefix ?? `${c.project}-${c.environment}` },
     streaming: {
       ...c.streaming,
       /** Survives one broker loss when there are three: RF 3 with min.insync.replicas 2. */

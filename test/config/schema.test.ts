@@ -215,7 +215,7 @@ describe("invalid configs", () => {
 
   it("fails on names longer than AWS allows", () => {
     expect(problemsOf((d) => (d.project = "customer-analytics-platform"))).toEqual([
-      'project: got "customer-analytics-platform" with environment "demo": S3 data-lake bucket prefix "customer-analytics-platform-demo-lake-" would be 38 characters; expected at most 37 (shorten project + environment to 31 characters together)',
+      'project: got "customer-analytics-platform" with environment "demo": S3 connector-plugin bucket prefix "customer-analytics-platform-demo-plugins-" would be 41 characters; expected at most 37 (shorten project + environment to 28 characters together)',
     ]);
   });
 
