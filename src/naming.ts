@@ -27,7 +27,12 @@ const NAME_RULES: readonly NameRule[] = [
   { what: "RDS instance identifier", component: "postgres", maxLength: 63 },
   { what: "MSK cluster name", component: "msk", maxLength: 64 },
   // "<base>-debezium-source-worker-<8-hex hash>": named from its content hash.
-  { what: "MSK Connect worker configuration name", component: "debezium-source-worker", maxLength: 64, reserved: 9 },
+  {
+    what: "MSK Connect worker configuration name",
+    component: "debezium-source-worker",
+    maxLength: 64,
+    reserved: 9,
+  },
   { what: "IAM role name", component: "debezium-source", maxLength: 64 },
 ];
 

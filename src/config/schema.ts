@@ -97,10 +97,13 @@ const DatabaseSchema = z
   .strictObject({
     engineVersion: z
       .string()
-      .regex(/^\d+(\.\d+)?$/, "expected a PostgreSQL version such as 15 or 15.12")
+      .regex(
+        /^\d+$/,
+        "expected a major version such as 15: RDS applies minor upgrades itself, and a pinned minor would make the next plan try to downgrade",
+      )
       .default("15")
       .describe(
-        "RDS PostgreSQL version, major (RDS picks the minor) or major.minor. The parameter group family " +
+        "RDS PostgreSQL major version; RDS picks and upgrades the minor. The parameter group family " +
           "(postgres<major>) is derived from it. Default: 15.",
       ),
     instanceClass: z

@@ -42,9 +42,11 @@ export function qualifiedName(t: { schema: string; table: string }): string {
 }
 
 export function renderCaptureSql(tables: readonly CapturedTable[]): string {
-  const statements = tables.flatMap((t) => {
+  const rendered = tables.map((t) => {
     const values = {
       schema: `"${t.schema}"`,
+      schemaLiteral: `'${t.schema}'`,
+      tableLiteral: `'${t.table}'`,
       qualified: qualifiedName(t),
       columns: t.columns ?? "",
       identity: t.replicaIdentity === "full" ? "FULL" : "DEFAULT",
@@ -54,11 +56,18 @@ export function renderCaptureSql(tables: readonly CapturedTable[]): string {
           ? "UPDATE and DELETE events carry the whole old row"
           : "UPDATE and DELETE events carry only the primary key of the old row",
     };
-    return [
-      render(t.columns ? "create-table" : "require-table", values),
-      render("set-replica-identity", values),
-    ];
+    return {
+      prepare: render(t.columns ? "create-table" : "require-table", values),
+      identity: render("set-replica-identity", values),
+      owned: t.columns !== undefined,
+    };
   });
+  // Application tables are checked first, so a missing table or owner fails before anything is created.
+  const statements = [
+    ...rendered.filter((r) => !r.owned).map((r) => r.prepare),
+    ...rendered.filter((r) => r.owned).map((r) => r.prepare),
+    ...rendered.map((r) => r.identity),
+  ];
   return render("prepare-captured-tables", { statements: statements.join("\n").trimEnd() });
 }
 

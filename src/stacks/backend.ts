@@ -5,10 +5,21 @@ import type { PipelineConfig } from "../config/schema";
 const PROJECT_ROOT_FROM_STACK_DIR = "../../..";
 
 /**
+ * Ephemeral resources and write-only arguments keep every password out of plans and state; they need
+ * Terraform ≥ 1.11 or OpenTofu ≥ 1.11, and an older binary would fail with unclear errors.
+ */
+export const REQUIRED_TERRAFORM_VERSION = ">= 1.11.0";
+
+/**
  * Sets the stack's state backend from config: one state per stack, so cross-stack references become
  * `terraform_remote_state` reads of the same location, with either backend.
  */
-export function configureBackend(stack: TerraformStack, stackName: string, config: PipelineConfig): void {
+export function configureStateAndVersion(
+  stack: TerraformStack,
+  stackName: string,
+  config: PipelineConfig,
+): void {
+  stack.addOverride("terraform.required_version", REQUIRED_TERRAFORM_VERSION);
   const state = config.state;
   if (state.backend === "local") {
     // A relative path: cdktf's default is an absolute path of the synthesizing machine.

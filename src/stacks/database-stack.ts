@@ -1,4 +1,5 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { GrantRole } from "@cdktf/provider-postgresql/lib/grant-role";
 import { PostgresqlProvider } from "@cdktf/provider-postgresql/lib/provider";
 import { Annotations, DataResource, Fn, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
@@ -8,7 +9,7 @@ import { CdcPublication } from "../constructs/database/cdc-publication";
 import { CdcRole } from "../constructs/database/cdc-role";
 import { EphemeralResource } from "../constructs/terraform/ephemeral-resource";
 import { qualifiedName } from "../database/capture-sql";
-import { configureBackend } from "./backend";
+import { configureStateAndVersion } from "./backend";
 import { type PlatformStack, pipelineTags } from "./platform-stack";
 
 /**
@@ -26,7 +27,7 @@ export class DatabaseStack extends TerraformStack {
   constructor(scope: Construct, id: string, config: PipelineConfig, platform: PlatformStack) {
     super(scope, id);
     const { capture, database } = config;
-    configureBackend(this, id, config);
+    configureStateAndVersion(this, id, config);
     new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: pipelineTags(config) }] });
 
     const masterSecret = new EphemeralResource(this, "MasterPassword", "aws_secretsmanager_secret_version", {
@@ -50,7 +51,23 @@ export class DatabaseStack extends TerraformStack {
       connectTimeout: 15,
     });
 
-    this.tables = new CapturedTables(this, "CapturedTables", { tables: capture.tables, connection });
+    // The master must act as the tables' owner to set their replica identity and publish them.
+    const ownerMembership =
+      capture.tableOwner === database.masterUsername
+        ? []
+        : [
+            new GrantRole(this, "MasterActsAsTableOwner", {
+              role: database.masterUsername,
+              grantRole: capture.tableOwner,
+            }),
+          ];
+
+    this.tables = new CapturedTables(this, "CapturedTables", {
+      tables: capture.tables,
+      connection,
+      databaseInstanceId: platform.database.instance.resourceId,
+      after: ownerMembership,
+    });
 
     this.cdcRole = new CdcRole(this, "CdcRole", {
       roleName: capture.cdcRoleName,
@@ -60,7 +77,12 @@ export class DatabaseStack extends TerraformStack {
     });
     const schemas = [...new Set(capture.tables.map((t) => t.schema))];
     const grants = schemas.flatMap((schema) =>
-      this.cdcRole.grantReadOnSchema(schema, capture.tableOwner, [this.tables.resource, this.cdcRole.role]),
+      this.cdcRole.grantRead(
+        schema,
+        capture.tables.filter((t) => t.schema === schema).map((t) => t.table),
+        capture.tableOwner,
+        [this.tables.resource, this.cdcRole.role],
+      ),
     );
 
     this.publication = new CdcPublication(this, "Publication", {
@@ -68,7 +90,7 @@ export class DatabaseStack extends TerraformStack {
       publicationName: capture.publicationName,
       slotName: capture.slotName,
       tables: capture.tables.map((t) => `${t.schema}.${t.table}`),
-      after: [this.tables.resource],
+      after: [this.tables.resource, ...ownerMembership],
     });
 
     for (const t of capture.tables.filter((t) => t.replicaIdentity === "default")) {

@@ -6,9 +6,9 @@ import { CdcPostgres } from "../constructs/database/cdc-postgres";
 import { PipelineNetwork } from "../constructs/network/pipeline-network";
 import { PipelineSecurityGroup } from "../constructs/network/security-group";
 import { PipelineLogGroup } from "../constructs/observability/log-group";
-import { DataLakeBucket } from "../constructs/storage/data-lake-bucket";
+import { PrivateBucket } from "../constructs/storage/private-bucket";
 import { CdcKafkaCluster, MSK_IAM_PORT } from "../constructs/streaming/msk-cluster";
-import { configureBackend } from "./backend";
+import { configureStateAndVersion } from "./backend";
 
 /** Tags on every resource, through the provider's default_tags. */
 export function pipelineTags(config: PipelineConfig): Record<string, string> {
@@ -24,14 +24,14 @@ export class PlatformStack extends TerraformStack {
   readonly network: PipelineNetwork;
   readonly database: CdcPostgres;
   readonly kafka: CdcKafkaCluster;
-  readonly lake: DataLakeBucket;
+  readonly lake: PrivateBucket;
   /** The group MSK Connect workers run in; the database and MSK admit it. */
   readonly connectorsSecurityGroup: PipelineSecurityGroup;
 
   constructor(scope: Construct, id: string, config: PipelineConfig) {
     super(scope, id);
     const { naming } = config;
-    configureBackend(this, id, config);
+    configureStateAndVersion(this, id, config);
     new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: pipelineTags(config) }] });
 
     this.network = new PipelineNetwork(this, "Network", {
@@ -114,14 +114,16 @@ export class PlatformStack extends TerraformStack {
       443,
       "S3 via the gateway endpoint",
     );
+    // Workers have no public IP: the Secrets Manager config provider reaches its API through an endpoint.
+    const secretsManager = this.network.addInterfaceEndpoint("SecretsManager", "secretsmanager", workers);
     workers.allowEgress(
-      "VpcEndpoints",
-      { cidr: config.network.vpcCidr },
+      "SecretsManager",
+      { securityGroup: secretsManager.securityGroup },
       443,
-      "Interface endpoints in the VPC",
+      "Secrets Manager via its interface endpoint",
     );
 
-    this.lake = new DataLakeBucket(this, "DataLake", {
+    this.lake = new PrivateBucket(this, "DataLake", {
       bucketName: config.storage.bucketName,
       bucketPrefix: naming.bucketPrefix,
       forceDestroy: config.storage.forceDestroy,

@@ -107,7 +107,7 @@ describe("defaults", () => {
   it("derives the parameter group family from the engine version", () => {
     const v16 = parseConfig({
       ...demoConfigData(),
-      database: { ...demoConfigData().database, engineVersion: "16.4" },
+      database: { ...demoConfigData().database, engineVersion: "16" },
     });
     expect(v16.database.parameterGroupFamily).toBe("postgres16");
   });
@@ -177,6 +177,12 @@ describe("invalid configs", () => {
   it("fails when the broker count is not a multiple of the zones", () => {
     expect(problemsOf((d) => (d.streaming.brokerCount = 4))).toEqual([
       "streaming.brokerCount: got 4; expected a multiple of the 3 availability zones",
+    ]);
+  });
+
+  it("fails on a pinned minor version, which auto minor upgrades would fight", () => {
+    expect(problemsOf((d) => (d.database.engineVersion = "15.12"))).toEqual([
+      'database.engineVersion: got "15.12"; expected a major version such as 15: RDS applies minor upgrades itself, and a pinned minor would make the next plan try to downgrade',
     ]);
   });
 

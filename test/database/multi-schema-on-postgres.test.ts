@@ -4,6 +4,7 @@ import { describeWithPostgres } from "../support/pg-tier";
 import { decodeChanges } from "../support/pgoutput";
 import { type ConnectionParams, ThrowawayPostgres, withClient } from "../support/postgres";
 import {
+  applyOwnerMembership,
   applyProviderResources,
   captureSqlStep,
   emulateRds,
@@ -27,19 +28,27 @@ describeWithPostgres(
     let master: ConnectionParams;
     let cdc: ConnectionParams;
     let firstRunBeforeAppTable: { code: number; output: string };
+    let beforeMembership: { code: number; output: string };
 
     beforeAll(async () => {
       server = await ThrowawayPostgres.start(bin);
       master = await emulateRds(server, config.database.masterUsername, config.database.databaseName);
       // Before the application has created its table, the SQL must refuse, naming the table and the fix.
       firstRunBeforeAppTable = runCaptureSql(step, master);
-      await withClient(server, master, async (c) => {
-        await c.query("CREATE SCHEMA IF NOT EXISTS sales");
+      // The application: its own role owns its schema and table; the master is not a member of it yet.
+      const app = server.params(config.capture.tableOwner, randomPassword(), config.database.databaseName);
+      await withClient(server, server.superuserParams(config.database.databaseName), async (c) => {
+        await c.query(`CREATE ROLE ${app.user} LOGIN PASSWORD '${app.password}'`);
+        await c.query(`CREATE SCHEMA sales AUTHORIZATION ${app.user}`);
+      });
+      await withClient(server, app, async (c) => {
         await c.query("CREATE TABLE sales.customers (id bigint primary key, email text, vip boolean)");
         await c.query(
           "INSERT INTO sales.customers VALUES (1, 'a@example.com', false), (2, 'b@example.com', true)",
         );
       });
+      beforeMembership = runCaptureSql(step, master);
+      await withClient(server, master, (c) => applyOwnerMembership(c, stack));
       const run = runCaptureSql(step, master);
       if (run.code !== 0) throw new Error(`capture SQL failed:\n${run.output}`);
       const password = randomPassword();
@@ -56,6 +65,13 @@ describeWithPostgres(
       expect(firstRunBeforeAppTable.code).not.toBe(0);
       expect(firstRunBeforeAppTable.output).toContain(
         'table "sales"."customers" does not exist: the application owns it, so create it first',
+      );
+    });
+
+    it("refuses, naming the owner and the fix, while the master cannot act as the table's owner", () => {
+      expect(beforeMembership.code).not.toBe(0);
+      expect(beforeMembership.output).toContain(
+        'table "sales"."customers" is owned by shop_app, and cdc_admin is not a member of that role: set capture.tableOwner to shop_app',
       );
     });
 
@@ -85,8 +101,11 @@ describeWithPostgres(
     });
 
     it("grants read on every captured schema, and on tables created there later", async () => {
-      await withClient(server, master, (c) =>
-        c.query("CREATE TABLE sales.refunds (id int primary key); INSERT INTO sales.refunds VALUES (7)"),
+      // Created later by the application's role (tableOwner): default privileges make it readable.
+      await withClient(server, server.superuserParams(config.database.databaseName), (c) =>
+        c.query(
+          `SET ROLE ${config.capture.tableOwner}; CREATE TABLE sales.refunds (id int primary key); INSERT INTO sales.refunds VALUES (7)`,
+        ),
       );
       const read = await withClient(server, cdc, async (c) => ({
         customers: (await c.query("SELECT count(*)::int AS n FROM sales.customers")).rows[0].n,

@@ -51,6 +51,11 @@ export function roleStatements(stack: TerraformJson, passwords: Record<string, s
   });
 }
 
+/** GRANT <role> TO <member>, as resourcePostgreSQLGrantRoleCreate does. */
+export function grantRoleStatements(stack: TerraformJson): string[] {
+  return resources(stack, "postgresql_grant_role").map((g) => `GRANT ${q(g.grant_role)} TO ${q(g.role)}`);
+}
+
 /** REVOKE then GRANT, as resourcePostgreSQLGrantCreateOrUpdate does. */
 export function grantStatements(stack: TerraformJson): string[] {
   return resources(stack, "postgresql_grant").flatMap((grant) => {
@@ -66,6 +71,14 @@ export function grantStatements(stack: TerraformJson): string[] {
       return [
         `REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA ${q(grant.schema)} FROM ${role}`,
         `GRANT ${privileges} ON ALL TABLES IN SCHEMA ${q(grant.schema)} TO ${role}`,
+      ];
+    }
+    if (grant.object_type === "table") {
+      // With objects, the provider revokes only the listed privileges on the listed tables.
+      const tables = (grant.objects as string[]).map((t) => `${q(grant.schema)}.${q(t)}`).join(",");
+      return [
+        `REVOKE ${privileges} ON TABLE ${tables} FROM ${role}`,
+        `GRANT ${privileges} ON TABLE ${tables} TO ${role}`,
       ];
     }
     throw new Error(`grant of ${grant.object_type} ${JSON.stringify(grant.objects)} is not emulated`);

@@ -15,6 +15,7 @@ import type { ConnectionParams, ThrowawayPostgres } from "./postgres";
 import { withClient } from "./postgres";
 import {
   defaultPrivilegeStatements,
+  grantRoleStatements,
   grantStatements,
   publicationStatements,
   roleStatements,
@@ -107,7 +108,12 @@ export function runCaptureSql(step: CaptureSqlStep, params: ConnectionParams) {
   return { code: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
 }
 
-/** The statements the provider runs for the stack's postgresql_* resources, in Terraform's order. */
+/** What the stack does before the tables' SQL: the master's membership in the tables' owner role. */
+export async function applyOwnerMembership(client: Client, stack: TerraformJson): Promise<void> {
+  for (const sql of grantRoleStatements(stack)) await client.query(sql);
+}
+
+/** The statements the provider runs for the stack's other postgresql_* resources, in Terraform's order. */
 export async function applyProviderResources(
   client: Client,
   stack: TerraformJson,

@@ -5,7 +5,7 @@ import { TerraformOutput, TerraformStack } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { buildPipelineApp } from "../../src/app";
 import type { PipelineConfig } from "../../src/config/schema";
-import { configureBackend } from "../../src/stacks/backend";
+import { configureStateAndVersion } from "../../src/stacks/backend";
 import { demoWith } from "../support/synth";
 
 /** A stand-in for the database/connectors stacks: consumes platform attributes across stacks. */
@@ -13,7 +13,7 @@ function synthWithConsumer(config: PipelineConfig) {
   const outdir = mkdtempSync(join(tmpdir(), "cdc-lake-xstack-"));
   const { app, platform } = buildPipelineApp(config, { outdir });
   const consumer = new TerraformStack(app, "demo-consumer");
-  configureBackend(consumer, "demo-consumer", config);
+  configureStateAndVersion(consumer, "demo-consumer", config);
   new TerraformOutput(consumer, "secret", { value: platform.database.masterUserSecretArn });
   app.synth();
   const json = JSON.parse(readFileSync(join(outdir, "stacks/demo-consumer/cdk.tf.json"), "utf8"));

@@ -26,6 +26,29 @@ describe("demo-database: connection", () => {
     );
   });
 
+  it("requires a Terraform/OpenTofu that has ephemeral resources and write-only arguments", () => {
+    expect(db.terraform.required_version).toBe(">= 1.11.0");
+  });
+
+  it("grants the master no extra role when it owns the tables itself", () => {
+    expect(db.resource.postgresql_grant_role).toBeUndefined();
+  });
+
+  it("lets the master act as the tables' owner when the application owns them, before touching them", () => {
+    const owned = synthesize(demoWith((d) => (d.capture.tableOwner = "app_owner")));
+    const stack = owned.stacks["demo-database"] ?? {};
+    const { "//": _, ...membership } = single(stack, "postgresql_grant_role");
+    expect(membership).toEqual({ role: "msk_user", grant_role: "app_owner" });
+    expect(stack.resource.terraform_data.CapturedTables_73BACD4E.depends_on).toEqual([
+      "postgresql_grant_role.MasterActsAsTableOwner",
+    ]);
+    expect(single(stack, "postgresql_publication").depends_on).toContain(
+      "postgresql_grant_role.MasterActsAsTableOwner",
+    );
+    expect(single(stack, "postgresql_default_privileges").owner).toBe("app_owner");
+    owned.cleanup();
+  });
+
   it("configures the PostgreSQL provider from the platform, as the non-superuser master over TLS", () => {
     expect(db.provider.postgresql).toEqual([
       {
@@ -66,15 +89,12 @@ describe("demo-database: the CDC role", () => {
     });
   });
 
-  it("gets a generated password through write-only arguments only", () => {
+  it("gets a generated password, written only to the secret, which the role reads back", () => {
     const generated = "ephemeral.aws_secretsmanager_random_password.CdcRole_GeneratedPassword_A3BD05C0";
     expect(db.ephemeral.aws_secretsmanager_random_password.CdcRole_GeneratedPassword_A3BD05C0).toMatchObject({
       password_length: 32,
       exclude_punctuation: true,
     });
-    expect(role.password).toBeUndefined();
-    expect(role.password_wo).toBe(`\${${generated}.random_password}`);
-    expect(role.password_wo_version).toBe("1");
     const value = single(db, "aws_secretsmanager_secret_version");
     expect(value.secret_id).toBe(secretRef);
     expect(value.secret_string).toBeUndefined();
@@ -82,6 +102,16 @@ describe("demo-database: the CDC role", () => {
       `\${jsonencode({"username" = "cdc_lake_demo_cdc", "password" = ${generated}.random_password})}`,
     );
     expect(value.secret_string_wo_version).toBe(1);
+    // One source of truth: the role takes the password from the secret version just written.
+    const versionId = "${aws_secretsmanager_secret_version.CdcRole_SecretValue_FA0DEA67.version_id}";
+    const { "//": _, ...readBack } =
+      db.ephemeral.aws_secretsmanager_secret_version.CdcRole_WrittenPassword_3319BA30;
+    expect(readBack).toEqual({ secret_id: secretRef, version_id: versionId });
+    expect(role.password).toBeUndefined();
+    expect(role.password_wo).toBe(
+      "${jsondecode(ephemeral.aws_secretsmanager_secret_version.CdcRole_WrittenPassword_3319BA30.secret_string).password}",
+    );
+    expect(role.password_wo_version).toBe(versionId);
   });
 
   it("keeps the password in a secret whose name cannot collide with a deleted one", () => {
@@ -94,7 +124,7 @@ describe("demo-database: the CDC role", () => {
   it("rotates when cdcPasswordVersion is bumped", () => {
     const rotated = synthesize(demoWith((d) => (d.capture.cdcPasswordVersion = 2)));
     const stack = rotated.stacks["demo-database"] ?? {};
-    expect(single(stack, "postgresql_role").password_wo_version).toBe("2");
+    // A new secret version, hence a new version_id, hence the role's password_wo_version changes too.
     expect(single(stack, "aws_secretsmanager_secret_version").secret_string_wo_version).toBe(2);
     rotated.cleanup();
   });
@@ -104,7 +134,7 @@ describe("demo-database: grants", () => {
   const role = refTo(db, "demo-database/CdcRole/Resource", "name");
   const after = ["terraform_data.CapturedTables_73BACD4E", "postgresql_role.CdcRole_40CE4EE7"];
 
-  it("grants USAGE on the schema and SELECT on all its tables, after the tables exist", () => {
+  it("grants USAGE on the schema and SELECT on the captured tables, after the tables exist", () => {
     const grants = Object.values<any>(db.resource.postgresql_grant).map(({ "//": _, ...g }) => g);
     expect(grants).toEqual([
       {
@@ -120,7 +150,7 @@ describe("demo-database: grants", () => {
         role,
         schema: "public",
         object_type: "table",
-        objects: [],
+        objects: ["student"],
         privileges: ["SELECT"],
         depends_on: after,
       },
@@ -184,9 +214,13 @@ describe("demo-database: captured-tables SQL", () => {
   const step = captureSqlStep(db);
   const resource = db.resource.terraform_data.CapturedTables_73BACD4E;
 
-  it("re-runs when, and only when, the SQL changes (trigger on its hash)", () => {
+  it("re-runs when the SQL or the database instance changes", () => {
     expect(step.sha256).toBe(sha256(step.sql));
-    expect(resource.triggers_replace).toEqual({ sql_sha256: step.sha256 });
+    expect(resource.triggers_replace).toEqual({
+      sql_sha256: step.sha256,
+      // A new or restored instance has none of the settings: the SQL runs there again.
+      database_instance: platformOutput("resource_id"),
+    });
     const changed = synthesize(demoWith((d) => (d.capture.tables[0].replicaIdentity = "default")));
     const other = captureSqlStep(changed.stacks["demo-database"] ?? {});
     expect(other.sha256).not.toBe(step.sha256);

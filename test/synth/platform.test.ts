@@ -10,6 +10,10 @@ describe("demo-platform: state and provider", () => {
     expect(platform.terraform.backend).toEqual({ local: { path: "../../../state/demo-platform.tfstate" } });
   });
 
+  it("requires Terraform/OpenTofu 1.11 or newer", () => {
+    expect(platform.terraform.required_version).toBe(">= 1.11.0");
+  });
+
   it("pins the AWS provider the local mirror holds", () => {
     expect(platform.terraform.required_providers.aws).toEqual({ source: "aws", version: "5.100.0" });
   });
@@ -75,11 +79,31 @@ describe("demo-platform: network", () => {
   });
 
   it("reaches S3 through a gateway endpoint on the public route table", () => {
-    expect(single(platform, "aws_vpc_endpoint")).toMatchObject({
+    expect(byPath(platform, "aws_vpc_endpoint")["demo-platform/Network/S3GatewayEndpoint"]).toMatchObject({
       service_name: "com.amazonaws.us-east-1.s3",
       vpc_endpoint_type: "Gateway",
       route_table_ids: [refTo(platform, "demo-platform/Network/PublicRouteTable", "id")],
     });
+  });
+
+  it("reaches Secrets Manager through a private interface endpoint, open to the connectors only", () => {
+    const endpoint = byPath(platform, "aws_vpc_endpoint")["demo-platform/Network/SecretsManagerEndpoint"];
+    const group = refTo(platform, "demo-platform/Network/SecretsManagerEndpointSecurityGroup/Resource", "id");
+    expect(endpoint).toMatchObject({
+      service_name: "com.amazonaws.us-east-1.secretsmanager",
+      vpc_endpoint_type: "Interface",
+      private_dns_enabled: true,
+      security_group_ids: [group],
+      subnet_ids: ["us-east-1a", "us-east-1b", "us-east-1c"].map((az) =>
+        refTo(platform, `demo-platform/Network/PublicSubnet-${az}`, "id"),
+      ),
+    });
+    const ingress = Object.values(byPath(platform, "aws_vpc_security_group_ingress_rule")).filter(
+      (r) => r.security_group_id === group,
+    );
+    expect(ingress.map((r) => [r.from_port, r.referenced_security_group_id])).toEqual([
+      [443, refTo(platform, "demo-platform/ConnectorsSecurityGroup/Resource", "id")],
+    ]);
   });
 
   it("empties the VPC's default security group", () => {
@@ -122,7 +146,7 @@ describe("demo-platform: security groups", () => {
     expect(rules).toEqual([[9098, 9098, workers]]);
   });
 
-  it("lets the connectors out only to PostgreSQL, MSK, S3 and the VPC's endpoints", () => {
+  it("lets the connectors out only to PostgreSQL, MSK, S3 and Secrets Manager", () => {
     expect(egress.every((r) => r.security_group_id === workers)).toBe(true);
     expect(
       egress.map((r) => [r.from_port, r.referenced_security_group_id ?? r.prefix_list_id ?? r.cidr_ipv4]),
@@ -130,7 +154,7 @@ describe("demo-platform: security groups", () => {
       [5432, db],
       [9098, msk],
       [443, refTo(platform, "demo-platform/Network/S3GatewayEndpoint", "prefix_list_id")],
-      [443, "10.0.0.0/16"],
+      [443, refTo(platform, "demo-platform/Network/SecretsManagerEndpointSecurityGroup/Resource", "id")],
     ]);
   });
 
@@ -157,12 +181,19 @@ describe("demo-platform: PostgreSQL", () => {
   const instance = single(platform, "aws_db_instance");
   const parameterGroup = single(platform, "aws_db_parameter_group");
 
-  it("enables logical replication as a static (pending-reboot) parameter and caps slot WAL", () => {
+  it("enables logical replication as a static (pending-reboot) parameter, caps slot WAL, forces TLS", () => {
     expect(parameterGroup.family).toBe("postgres15");
     expect(parameterGroup.parameter).toEqual([
       { name: "rds.logical_replication", value: "1", apply_method: "pending-reboot" },
       { name: "max_slot_wal_keep_size", value: "5120", apply_method: "immediate" },
+      { name: "rds.force_ssl", value: "1", apply_method: "immediate" },
     ]);
+  });
+
+  it("names the parameter group by prefix and family, so a replacement never collides", () => {
+    expect(parameterGroup.name).toBeUndefined();
+    expect(parameterGroup.name_prefix).toBe("cdc-lake-demo-postgres-postgres15-");
+    expect(parameterGroup.lifecycle).toEqual({ create_before_destroy: true });
   });
 
   it("attaches the parameter group at creation", () => {
@@ -224,7 +255,8 @@ describe("demo-platform: PostgreSQL", () => {
       multi_az: true,
       deletion_protection: true,
       skip_final_snapshot: false,
-      final_snapshot_identifier: "cdc-lake-demo-postgres-final",
+      final_snapshot_identifier: 'cdc-lake-demo-postgres-final-${formatdate("YYYYMMDDhhmmss", timestamp())}',
+      lifecycle: { ignore_changes: ["final_snapshot_identifier"] },
     });
     secure.cleanup();
   });

@@ -54,14 +54,14 @@ describeWithTerraform("terraform: demo-platform", (tier) => {
       vpc: 1,
       subnets: 3,
       routeTableAssociations: 3,
-      securityGroups: 3,
-      ingressRules: 3,
+      securityGroups: 4,
+      ingressRules: 4,
       egressRules: 4,
       dbInstances: 1,
       mskClusters: 1,
       buckets: 1,
       logGroups: 1,
-      vpcEndpoints: 1,
+      vpcEndpoints: 2,
     });
   });
 

@@ -1,4 +1,4 @@
-import { DataResource } from "cdktf";
+import { DataResource, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { type CapturedTable, renderCaptureSql, sha256 } from "../../database/capture-sql";
 
@@ -14,6 +14,13 @@ export interface PostgresConnection {
 export interface CapturedTablesProps {
   readonly tables: readonly CapturedTable[];
   readonly connection: PostgresConnection;
+  /**
+   * Identity of the database instance (RDS resource id): a new or restored instance has none of the
+   * tables' settings, so the SQL runs again there.
+   */
+  readonly databaseInstanceId: string;
+  /** What must exist first (the master's membership in the tables' owner role). */
+  readonly after?: ITerraformDependable[];
 }
 
 /** Terraform treats `${` and `%{` in strings as templates; SQL must reach psql as written. */
@@ -43,7 +50,8 @@ export class CapturedTables extends Construct {
     const c = props.connection;
     this.resource = new DataResource(this, "Resource", {
       input: { sql: escapeTemplate(this.sql), sha256: this.sqlSha256 },
-      triggersReplace: { sql_sha256: this.sqlSha256 },
+      triggersReplace: { sql_sha256: this.sqlSha256, database_instance: props.databaseInstanceId },
+      dependsOn: props.after,
       provisioners: [
         {
           type: "local-exec",

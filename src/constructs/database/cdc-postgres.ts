@@ -1,6 +1,7 @@
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
+import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { type Peer, PipelineSecurityGroup } from "../network/security-group";
 
@@ -53,12 +54,14 @@ export class CdcPostgres extends Construct {
 
     this.securityGroup = new PipelineSecurityGroup(this, "SecurityGroup", {
       name: props.name,
-      description: `PostgreSQL ${props.name}: ingress on ${props.port} from the connectors and operator CIDRs only`,
+      // Static: a description change replaces the group, which fails while RDS still uses it.
+      description: "PostgreSQL for CDC: ingress from the connectors and the operator CIDRs only",
       vpcId: props.vpcId,
     });
 
     this.parameterGroup = new DbParameterGroup(this, "ParameterGroup", {
-      name: `${props.name}-cdc`,
+      // A prefix, not a name: create_before_destroy must not collide with the group it replaces.
+      namePrefix: `${props.name}-${props.parameterGroupFamily}-`,
       family: props.parameterGroupFamily,
       description: `Logical replication for CDC (${props.parameterGroupFamily})`,
       parameter: [
@@ -70,6 +73,8 @@ export class CdcPostgres extends Construct {
           value: String(props.maxSlotWalKeepSizeMiB),
           applyMethod: "immediate",
         },
+        // Refuse unencrypted connections: the master password travels on them.
+        { name: "rds.force_ssl", value: "1", applyMethod: "immediate" },
       ],
       lifecycle: { createBeforeDestroy: true },
     });
@@ -101,7 +106,12 @@ export class CdcPostgres extends Construct {
       multiAz: props.multiAz ?? true,
       deletionProtection: props.deletionProtection ?? true,
       skipFinalSnapshot,
-      finalSnapshotIdentifier: skipFinalSnapshot ? undefined : `${props.name}-final`,
+      // Unique per instance (its creation time), or the destroy of a re-created environment collides
+      // with the previous final snapshot; ignore_changes keeps the first value.
+      finalSnapshotIdentifier: skipFinalSnapshot
+        ? undefined
+        : `${props.name}-final-${Fn.formatdate("YYYYMMDDhhmmss", Fn.timestamp())}`,
+      lifecycle: { ignoreChanges: ["final_snapshot_identifier"] },
       backupRetentionPeriod: props.backupRetentionDays ?? 7,
       copyTagsToSnapshot: true,
       autoMinorVersionUpgrade: true,

@@ -49,19 +49,28 @@ export class CdcRole extends Construct {
       exclude_punctuation: true,
       require_each_included_type: true,
     });
-    const password = generated.attribute("random_password");
-
     this.secretValue = new SecretsmanagerSecretVersion(this, "SecretValue", {
       secretId: this.secret.id,
-      secretStringWo: Fn.jsonencode({ username: props.roleName, password }),
+      secretStringWo: Fn.jsonencode({
+        username: props.roleName,
+        password: generated.attribute("random_password"),
+      }),
       secretStringWoVersion: props.passwordVersion,
+    });
+
+    // The secret is the one source of the password: the role reads it back (ephemerally) from the very
+    // version just written, and is updated whenever that version changes. Feeding both from the generator
+    // could leave them apart (a secret re-created under a new name, a half-failed apply).
+    const written = new EphemeralResource(this, "WrittenPassword", "aws_secretsmanager_secret_version", {
+      secret_id: this.secret.id,
+      version_id: this.secretValue.versionId,
     });
 
     this.role = new Role(this, "Resource", {
       name: props.roleName,
       login: true,
-      passwordWo: password,
-      passwordWoVersion: String(props.passwordVersion),
+      passwordWo: Fn.lookup(Fn.jsondecode(written.attribute("secret_string")), "password"),
+      passwordWoVersion: this.secretValue.versionId,
       roles: [RDS_REPLICATION_ROLE],
       connectionLimit: props.connectionLimit ?? 5,
       superuser: false,
@@ -73,11 +82,14 @@ export class CdcRole extends Construct {
   }
 
   /**
-   * USAGE on `schema`, SELECT on its tables, and SELECT on the tables `tableOwner` creates there later.
-   * `after`: what must exist first (the tables), so "all tables" includes them.
+   * USAGE on `schema`, SELECT on its captured `tables`, and SELECT on the tables `tableOwner` creates
+   * there later (so capturing one more needs no new grant). Only the captured tables: reading the rest of
+   * the schema is not Debezium's business, and a schema-wide grant re-plans whenever another role adds a
+   * table. `after`: what must exist first (the tables).
    */
-  grantReadOnSchema(
+  grantRead(
     schema: string,
+    tables: readonly string[],
     tableOwner: string,
     after: ITerraformDependable[],
   ): ITerraformDependable[] {
@@ -87,7 +99,7 @@ export class CdcRole extends Construct {
       new Grant(this, `TablesSelect-${schema}`, {
         ...common,
         objectType: "table",
-        objects: [],
+        objects: [...tables],
         privileges: ["SELECT"],
       }),
       new DefaultPrivileges(this, `FutureTablesSelect-${schema}`, {

@@ -7,6 +7,7 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Construct } from "constructs";
+import { PipelineSecurityGroup } from "./security-group";
 
 export interface PipelineNetworkProps {
   /** Name tag prefix, `<project>-<environment>`. */
@@ -27,9 +28,13 @@ export class PipelineNetwork extends Construct {
   readonly publicSubnets: readonly Subnet[];
   readonly publicRouteTable: RouteTable;
   readonly s3Endpoint: VpcEndpoint;
+  private readonly namePrefix: string;
+  private readonly region: string;
 
   constructor(scope: Construct, id: string, props: PipelineNetworkProps) {
     super(scope, id);
+    this.namePrefix = props.namePrefix;
+    this.region = props.region;
     const nameTag = (component: string) => ({ Name: `${props.namePrefix}-${component}` });
 
     // DNS support and hostnames: RDS and MSK endpoints are names, and VPC endpoints need private DNS.
@@ -83,6 +88,33 @@ export class PipelineNetwork extends Construct {
       routeTableIds: [this.publicRouteTable.id],
       tags: nameTag("s3"),
     });
+  }
+
+  /**
+   * A private (interface) endpoint for an AWS API, with private DNS so clients need no special endpoint
+   * configuration, reachable on 443 from `clients` only.
+   */
+  addInterfaceEndpoint(
+    id: string,
+    service: string,
+    clients: PipelineSecurityGroup,
+  ): { endpoint: VpcEndpoint; securityGroup: PipelineSecurityGroup } {
+    const securityGroup = new PipelineSecurityGroup(this, `${id}EndpointSecurityGroup`, {
+      name: `${this.namePrefix}-vpce-${service}`,
+      description: `Interface endpoint for ${service}: HTTPS from its clients only`,
+      vpcId: this.vpc.id,
+    });
+    securityGroup.allowIngress("Clients", { securityGroup: clients }, 443, `HTTPS to ${service}`);
+    const endpoint = new VpcEndpoint(this, `${id}Endpoint`, {
+      vpcId: this.vpc.id,
+      serviceName: `com.amazonaws.${this.region}.${service}`,
+      vpcEndpointType: "Interface",
+      privateDnsEnabled: true,
+      subnetIds: this.publicSubnetIds,
+      securityGroupIds: [securityGroup.id],
+      tags: { Name: `${this.namePrefix}-${service}` },
+    });
+    return { endpoint, securityGroup };
   }
 
   get publicSubnetIds(): string[] {

@@ -6,7 +6,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { Construct } from "constructs";
 
-export interface DataLakeBucketProps {
+export interface PrivateBucketProps {
   /** Exact bucket name. @default - `bucketPrefix` plus a unique suffix */
   readonly bucketName?: string;
   /** Used when `bucketName` is not given; at most 37 characters. */
@@ -16,13 +16,13 @@ export interface DataLakeBucketProps {
 }
 
 /**
- * The S3 data lake: private (public-access block, bucket-owner-enforced ownership, no ACLs), encrypted
- * at rest (SSE-S3), and reachable only over TLS (a deny on aws:SecureTransport = false).
+ * A private S3 bucket (the data lake, the connector plugins): public-access block, bucket-owner-enforced
+ * ownership (no ACLs), encrypted at rest (SSE-S3), reachable only over TLS (deny aws:SecureTransport = false).
  */
-export class DataLakeBucket extends Construct {
+export class PrivateBucket extends Construct {
   readonly bucket: S3Bucket;
 
-  constructor(scope: Construct, id: string, props: DataLakeBucketProps) {
+  constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
     this.bucket = new S3Bucket(this, "Resource", {
       bucket: props.bucketName,
