@@ -63,5 +63,10 @@ export function isExpectedJar(entry: string, spec: JarSpec): boolean {
 /** Jars of the same artifact but another version: what "wrong version" means. */
 export function sameArtifactOtherVersion(entry: string, spec: JarSpec): boolean {
   const base = entry.split("/").pop() ?? "";
-  return base.startsWith(`${spec.name}-`) && base.endsWith(".jar") && /^\d/.test(base.slice(spec.name.length + 1)) && !isExpectedJar(entry, spec);
+  return (
+    base.startsWith(`${spec.name}-`) &&
+    base.endsWith(".jar") &&
+    /^\d/.test(base.slice(spec.name.length + 1)) &&
+    !isExpectedJar(entry, spec)
+  );
 }

@@ -1,0 +1,154 @@
+/**
+ * Fake connector zips, built with our own writeZip: the same layouts as the vendors' zips, with tiny
+ * jars (each a real, valid zip holding a manifest) instead of megabytes of classes.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildPlugin, type ConnectorLock, formatLock } from "../../src/connectors/fetch";
+import { type ConnectorManifest, loadManifest, type SourceSpec } from "../../src/connectors/manifest";
+import { buildZip, writeZip, type ZipInput } from "../../src/connectors/zip";
+
+/** A stand-in jar: a valid zip whose manifest names it, so each jar's bytes differ. */
+export function fakeJar(name: string): Buffer {
+  return buildZip(
+    [
+      {
+        name: "META-INF/MANIFEST.MF",
+        data: Buffer.from(`Manifest-Version: 1.0\nImplementation-Title: ${name}\n`),
+      },
+    ],
+    { compress: true },
+  );
+}
+
+function jars(folder: string, names: readonly string[]): ZipInput[] {
+  return [
+    { name: `${folder}/`, data: Buffer.alloc(0) },
+    ...names.map((n) => ({ name: `${folder}/${n}`, data: fakeJar(n) })),
+  ];
+}
+
+/** Entries of each fixture, by what it stands for. */
+export const FIXTURE_ENTRIES = {
+  /** Debezium PostgreSQL 2.3.7.Final, as the Maven Central plugin archive lays it out. */
+  debezium: jars("debezium-connector-postgres", [
+    "debezium-connector-postgres-2.3.7.Final.jar",
+    "debezium-core-2.3.7.Final.jar",
+    "postgresql-42.6.0.jar",
+    "protobuf-java-3.19.6.jar",
+  ]),
+  /** aws-samples/msk-config-providers 0.1.0 with its dependencies. */
+  configProviders: jars("msk-config-providers", [
+    "msk-config-providers-0.1.0.jar",
+    "aws-java-sdk-secretsmanager-1.12.472.jar",
+  ]),
+  /** Confluent S3 sink 10.6.7, as Confluent Hub lays it out. */
+  s3Sink: [
+    ...jars("confluentinc-kafka-connect-s3-10.6.7/lib", [
+      "kafka-connect-s3-10.6.7.jar",
+      "kafka-connect-storage-common-11.1.10.jar",
+    ]),
+    {
+      name: "confluentinc-kafka-connect-s3-10.6.7/manifest.json",
+      data: Buffer.from('{ "name": "kafka-connect-s3", "version": "10.6.7" }\n'),
+    },
+  ],
+  /** A valid connector zip, but of another connector (MySQL instead of PostgreSQL). */
+  wrongJar: jars("debezium-connector-mysql", [
+    "debezium-connector-mysql-2.3.7.Final.jar",
+    "mysql-connector-j-8.0.33.jar",
+  ]),
+  /** The right connector in another version. */
+  wrongVersion: jars("debezium-connector-postgres", [
+    "debezium-connector-postgres-2.4.0.Final.jar",
+    "debezium-core-2.4.0.Final.jar",
+  ]),
+} satisfies Record<string, ZipInput[]>;
+
+export interface ConnectorFixtures {
+  /** Named as the manifest's Debezium source: debezium-debezium-connector-postgresql-2.3.7.Final.zip. */
+  readonly debezium: string;
+  /** Named as the manifest's config-provider source: msk-config-providers-0.1.0-with-dependencies.zip. */
+  readonly configProviders: string;
+  /** Named as the manifest's S3 sink: confluentinc-kafka-connect-s3-10.6.7.zip. */
+  readonly s3Sink: string;
+  readonly wrongJar: string;
+  readonly wrongVersion: string;
+  /** A text file named .zip. */
+  readonly notAZip: string;
+}
+
+/** Writes the fixture zips into `dir` (created if needed) and returns their paths. Deterministic. */
+export function makeConnectorFixtures(dir: string): ConnectorFixtures {
+  mkdirSync(dir, { recursive: true });
+  const write = (file: string, entries: ZipInput[]) => {
+    const path = join(dir, file);
+    writeZip(path, entries, { compress: true });
+    return path;
+  };
+  const notAZip = join(dir, "not-a-zip.zip");
+  writeFileSync(notAZip, "<html><body>404 Not Found</body></html>\n");
+  return {
+    debezium: write("debezium-debezium-connector-postgresql-2.3.7.Final.zip", FIXTURE_ENTRIES.debezium),
+    configProviders: write(
+      "msk-config-providers-0.1.0-with-dependencies.zip",
+      FIXTURE_ENTRIES.configProviders,
+    ),
+    s3Sink: write("confluentinc-kafka-connect-s3-10.6.7.zip", FIXTURE_ENTRIES.s3Sink),
+    wrongJar: write("wrong-jar.zip", FIXTURE_ENTRIES.wrongJar),
+    wrongVersion: write("wrong-version.zip", FIXTURE_ENTRIES.wrongVersion),
+    notAZip,
+  };
+}
+
+/**
+ * Entries of a source zip that satisfies `source.jar`: the known fixture for the three real sources,
+ * else a generic `<file without .zip>/lib/<name>-<version>.jar`.
+ */
+export function fixtureEntriesFor(source: SourceSpec): ZipInput[] {
+  const stem = `${source.jar.name}-${source.jar.version}`;
+  for (const entries of [FIXTURE_ENTRIES.debezium, FIXTURE_ENTRIES.configProviders, FIXTURE_ENTRIES.s3Sink]) {
+    if (entries.some((e) => e.name.endsWith(`/${stem}.jar`))) return entries;
+  }
+  return jars(`${source.file.replace(/\.zip$/, "")}/lib`, [`${stem}.jar`]);
+}
+
+export interface ConnectorsDir {
+  readonly dir: string;
+  /** Path of each plugin zip, by plugin id. */
+  readonly plugins: Record<string, string>;
+  /** Path of each source zip, by file name. */
+  readonly sources: Record<string, string>;
+  /** What a fetch would have recorded in connectors.lock.json. */
+  readonly lock: ConnectorLock;
+}
+
+/**
+ * Writes a complete connectors/ folder for `manifest` (default: the real connectors/connectors.json):
+ * every source zip, and every merged plugin built exactly as `npm run connectors:fetch` builds it. Writes
+ * the lock file too when `lockFile` is given. Point synth at `dir` to run it with all plugins present.
+ */
+export function writeConnectorsDir(
+  dir: string,
+  options: { manifest?: ConnectorManifest; lockFile?: string } = {},
+): ConnectorsDir {
+  const manifest = options.manifest ?? loadManifest();
+  mkdirSync(dir, { recursive: true });
+  const sources: Record<string, string> = {};
+  const lock: ConnectorLock = {};
+  for (const source of manifest.plugins.flatMap((p) => p.sources)) {
+    const path = join(dir, source.file);
+    const zip = buildZip(fixtureEntriesFor(source), { compress: true });
+    writeFileSync(path, zip);
+    sources[source.file] = path;
+    lock[source.file] = { sha256: createHash("sha256").update(zip).digest("hex"), url: source.url };
+  }
+  const plugins: Record<string, string> = {};
+  for (const plugin of manifest.plugins) {
+    buildPlugin(plugin, dir);
+    plugins[plugin.id] = join(dir, plugin.file);
+  }
+  if (options.lockFile) writeFileSync(options.lockFile, formatLock(lock));
+  return { dir, plugins, sources, lock };
+}
