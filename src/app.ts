@@ -1,5 +1,8 @@
 import { App } from "cdktf";
 import type { PipelineConfig } from "./config/schema";
+import { loadManifest } from "./connectors/manifest";
+import { connectorsDir, inspectPlugin } from "./connectors/plugins";
+import { ConnectorsStack } from "./stacks/connectors-stack";
 import { DatabaseStack } from "./stacks/database-stack";
 import { PlatformStack } from "./stacks/platform-stack";
 
@@ -7,18 +10,31 @@ export interface PipelineApp {
   readonly app: App;
   readonly platform: PlatformStack;
   readonly database: DatabaseStack;
+  readonly connectors: ConnectorsStack;
 }
 
 export interface BuildOptions {
   /** @default - CDKTF_OUTDIR, else cdktf.out */
   readonly outdir?: string;
+  /** Folder holding the connector zips. @default - CDC_CONNECTORS_DIR, else ./connectors */
+  readonly connectorsDir?: string;
 }
 
-/** Composes the pipeline's stacks for one environment: `<env>-platform`, `<env>-database` (connectors next). */
+/** Composes the pipeline's stacks for one environment: `<env>-platform`, `<env>-database`, `<env>-connectors`. */
 export function buildPipelineApp(config: PipelineConfig, options: BuildOptions = {}): PipelineApp {
   // No stack traces in annotations: they would write machine paths into manifest.json.
   const app = new App({ outdir: options.outdir, skipValidation: false, stackTraces: false });
   const platform = new PlatformStack(app, config.naming.stack("platform"), config);
   const database = new DatabaseStack(app, config.naming.stack("database"), config, platform);
-  return { app, platform, database };
+  const dir = options.connectorsDir ?? connectorsDir();
+  const artifacts = loadManifest().plugins.map((plugin) => inspectPlugin(plugin, dir));
+  const connectors = new ConnectorsStack(
+    app,
+    config.naming.stack("connectors"),
+    config,
+    platform,
+    database,
+    artifacts,
+  );
+  return { app, platform, database, connectors };
 }

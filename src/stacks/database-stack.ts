@@ -23,6 +23,12 @@ export class DatabaseStack extends TerraformStack {
   readonly cdcRole: CdcRole;
   readonly publication: CdcPublication;
   readonly tables: CapturedTables;
+  /** What the connectors need, available only once grants, slot and secret exist. */
+  readonly capture: {
+    readonly cdcSecretArn: string;
+    readonly publicationName: string;
+    readonly replicationSlotName: string;
+  };
 
   constructor(scope: Construct, id: string, config: PipelineConfig, platform: PlatformStack) {
     super(scope, id);
@@ -113,6 +119,11 @@ export class DatabaseStack extends TerraformStack {
       },
       dependsOn: [...grants, this.cdcRole.secretValue, this.publication.slot, this.tables.resource],
     });
+    this.capture = {
+      cdcSecretArn: ready.output.lookup("cdc_secret_arn"),
+      publicationName: ready.output.lookup("publication_name"),
+      replicationSlotName: ready.output.lookup("replication_slot_name"),
+    };
     const output = (name: string, description: string) =>
       new TerraformOutput(this, name, { value: ready.output.lookup(name), description });
     output("cdc_role_name", "PostgreSQL role Debezium connects as");

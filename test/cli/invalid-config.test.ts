@@ -72,12 +72,19 @@ describe("npx cdktf synth with an invalid config", () => {
 });
 
 describe("synth of the demo", () => {
-  it("writes demo-platform with npm run synth", () => {
+  it("writes all three stacks, warning once per missing connector zip", () => {
     const outdir = mkdtempSync(join(tmpdir(), "cdc-lake-cli-"));
     outdirs.push(outdir);
-    const run = runSynth({ PIPELINE_CONFIG: "" }, outdir);
-    expect(run.stderr).toBe("");
+    const emptyConnectors = join(outdir, "connectors");
+    const run = runSynth({ PIPELINE_CONFIG: "", CDC_CONNECTORS_DIR: emptyConnectors }, outdir);
     expect(run.code).toBe(0);
+    expect(run.stderr.split("\n").filter(Boolean)).toEqual([
+      `warning: ${emptyConnectors}/debezium-postgres-2.3.7.Final-msk-config-providers-0.1.0.zip is missing: run npm run connectors:fetch (it downloads and verifies the connector zips) [demo-connectors]`,
+      `warning: ${emptyConnectors}/confluentinc-kafka-connect-s3-10.6.7.zip is missing: run npm run connectors:fetch (it downloads and verifies the connector zips) [demo-connectors]`,
+    ]);
+    for (const stack of ["demo-platform", "demo-database", "demo-connectors"]) {
+      expect(existsSync(join(outdir, "stacks", stack, "cdk.tf.json")), stack).toBe(true);
+    }
     const json = JSON.parse(readFileSync(join(outdir, "stacks/demo-platform/cdk.tf.json"), "utf8"));
     expect(json.terraform.backend.local.path).toBe("../../../state/demo-platform.tfstate");
   });

@@ -31,9 +31,15 @@ export interface Synthesized {
 export type TerraformJson = Record<string, any>;
 
 /** Synthesizes the whole app, as `cdktf synth` does, into a fresh temp folder. */
-export function synthesize(config: PipelineConfig = loadConfigFile(DEMO_CONFIG)): Synthesized {
+export function synthesize(
+  config: PipelineConfig = loadConfigFile(DEMO_CONFIG),
+  options: { connectorsDir?: string } = {},
+): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), "cdc-lake-synth-"));
-  const { app } = buildPipelineApp(config, { outdir });
+  const { app } = buildPipelineApp(config, {
+    outdir,
+    connectorsDir: options.connectorsDir ?? join(outdir, "no-connectors"),
+  });
   app.synth();
   const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
   const stacks: Record<string, TerraformJson> = {};

@@ -1,0 +1,107 @@
+/**
+ * The Debezium PostgreSQL source's connector configuration (2.3) and worker properties.
+ * @see https://debezium.io/documentation/reference/2.3/connectors/postgresql.html#postgresql-connector-properties
+ */
+import { changeTopic } from "./topics";
+
+export interface DebeziumSettings {
+  readonly databaseHost: string;
+  readonly databasePort: string;
+  readonly databaseName: string;
+  /** Secrets Manager secret (ARN) holding `username` and `password` of the CDC role. */
+  readonly credentialsSecretArn: string;
+  readonly publicationName: string;
+  readonly slotName: string;
+  readonly topicPrefix: string;
+  readonly tables: readonly { schema: string; table: string }[];
+  readonly snapshotMode: string;
+  readonly heartbeatIntervalMs: number;
+  /** Topics Debezium creates: replication as the cluster's default, enough to survive a broker loss. */
+  readonly replicationFactor: number;
+}
+
+/** The Secrets Manager config provider's name in worker properties. */
+export const SECRETS_PROVIDER = "secretsmanager";
+
+/**
+ * `${secretsmanager:<url-encoded ARN>:<key>}`, resolved by the worker at runtime, so the password is in
+ * no configuration. In Terraform JSON a literal `${` is written `$${`; the ARN itself is a reference
+ * (url-encoded, since ':' separates the provider's fields).
+ * @see https://github.com/aws-samples/msk-config-providers
+ */
+export function secretReference(secretArn: string, key: string, terraform: TerraformFunctions): string {
+  // join(), not string concatenation: cdktf mangles a reference written inside an escaped "$${".
+  return terraform.join("", [`\${${SECRETS_PROVIDER}:`, terraform.urlencode(secretArn), `:${key}}`]);
+}
+
+/** The Terraform functions the configuration needs (cdktf's Fn), passed in to keep this module pure. */
+export interface TerraformFunctions {
+  join(separator: string, list: string[]): string;
+  urlencode(value: string): string;
+}
+
+export function debeziumConnectorConfiguration(
+  s: DebeziumSettings,
+  terraform: TerraformFunctions,
+): Record<string, string> {
+  return {
+    "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+    // One task: a PostgreSQL replication slot has exactly one reader.
+    "tasks.max": "1",
+    "database.hostname": s.databaseHost,
+    "database.port": s.databasePort,
+    "database.dbname": s.databaseName,
+    "database.user": secretReference(s.credentialsSecretArn, "username", terraform),
+    "database.password": secretReference(s.credentialsSecretArn, "password", terraform),
+    // RDS has rds.force_ssl=1: connect encrypted.
+    "database.sslmode": "require",
+    "topic.prefix": s.topicPrefix,
+    "plugin.name": "pgoutput",
+    // The database stack owns the publication (limited to the captured tables) and the slot.
+    "publication.name": s.publicationName,
+    "publication.autocreate.mode": "disabled",
+    "slot.name": s.slotName,
+    "slot.drop.on.stop": "false",
+    "table.include.list": s.tables.map((t) => `${t.schema}.${t.table}`).join(","),
+    "snapshot.mode": s.snapshotMode,
+    // Lets the connector confirm LSNs while captured tables are quiet, so the slot does not pin WAL.
+    "heartbeat.interval.ms": String(s.heartbeatIntervalMs),
+    // Plain JSON has no schema to carry a decimal's scale: strings keep NUMERIC exact and readable.
+    "decimal.handling.mode": "string",
+    "hstore.handling.mode": "json",
+    "interval.handling.mode": "string",
+    // A DELETE emits the delete event (op "d", before-image with REPLICA IDENTITY FULL) and then a
+    // tombstone (null value) for log compaction; the S3 sink ignores the tombstone
+    // (behavior.on.null.values=ignore).
+    "tombstones.on.delete": "true",
+    // MSK has auto.create.topics.enable=false: Kafka Connect creates each topic, replicated like the rest.
+    "topic.creation.default.replication.factor": String(s.replicationFactor),
+    "topic.creation.default.partitions": "1",
+    "topic.creation.default.cleanup.policy": "delete",
+    "topic.creation.default.retention.ms": String(7 * 24 * 3600 * 1000),
+    // Schema changes: new columns appear in the JSON events as they come; nothing to register.
+    "include.schema.changes": "false",
+  };
+}
+
+export function debeziumWorkerProperties(region: string, jsonSchemas: boolean, offsetTopic: string) {
+  return {
+    "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+    "key.converter.schemas.enable": String(jsonSchemas),
+    "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+    "value.converter.schemas.enable": String(jsonSchemas),
+    "config.providers": SECRETS_PROVIDER,
+    [`config.providers.${SECRETS_PROVIDER}.class`]:
+      "com.amazonaws.kafka.config.providers.SecretsManagerConfigProvider",
+    [`config.providers.${SECRETS_PROVIDER}.param.region`]: region,
+    // Without this MSK Connect restarts connectors whenever it re-resolves a provider's values.
+    "config.action.reload": "none",
+    // A fixed offset topic: a connector replaced under the same name resumes where the old one stopped.
+    "offset.storage.topic": offsetTopic,
+  };
+}
+
+/** The topics Debezium writes, for the sink and for IAM. */
+export function debeziumTopics(s: Pick<DebeziumSettings, "topicPrefix" | "tables">): string[] {
+  return s.tables.map((t) => changeTopic(s.topicPrefix, t));
+}

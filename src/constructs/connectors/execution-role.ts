@@ -1,0 +1,66 @@
+import {
+  DataAwsIamPolicyDocument,
+  type DataAwsIamPolicyDocumentStatement,
+} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Construct } from "constructs";
+import type { KafkaClusterArns } from "./kafka-iam";
+
+export interface ConnectorExecutionRoleProps {
+  readonly roleName: string;
+  /** The connector that may assume the role (aws:SourceArn), in the cluster's account and region. */
+  readonly connectorName: string;
+  readonly kafka: KafkaClusterArns;
+  /** Every permission, as statements; least privilege is the caller's to spell out. */
+  readonly statements: DataAwsIamPolicyDocumentStatement[];
+}
+
+/**
+ * The service execution role of one MSK Connect connector: assumable by MSK Connect only, for this
+ * connector only (confused-deputy conditions), with an inline policy of exactly the given statements.
+ */
+export class ConnectorExecutionRole extends Construct {
+  readonly role: IamRole;
+
+  constructor(scope: Construct, id: string, props: ConnectorExecutionRoleProps) {
+    super(scope, id);
+    const { kafka } = props;
+    const trust = new DataAwsIamPolicyDocument(this, "TrustPolicy", {
+      statement: [
+        {
+          effect: "Allow",
+          actions: ["sts:AssumeRole"],
+          principals: [{ type: "Service", identifiers: ["kafkaconnect.amazonaws.com"] }],
+          condition: [
+            { test: "StringEquals", variable: "aws:SourceAccount", values: [kafka.account] },
+            {
+              test: "ArnLike",
+              variable: "aws:SourceArn",
+              values: [
+                `arn:${kafka.partition}:kafkaconnect:${kafka.region}:${kafka.account}:connector/${props.connectorName}/*`,
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    this.role = new IamRole(this, "Resource", {
+      name: props.roleName,
+      description: `MSK Connect service execution role of ${props.connectorName}`,
+      assumeRolePolicy: trust.json,
+    });
+    const permissions = new DataAwsIamPolicyDocument(this, "PermissionsPolicy", {
+      statement: props.statements,
+    });
+    new IamRolePolicy(this, "Permissions", {
+      name: "connector",
+      role: this.role.id,
+      policy: permissions.json,
+    });
+  }
+
+  get arn(): string {
+    return this.role.arn;
+  }
+}

@@ -1,0 +1,53 @@
+import { Fn } from "cdktf";
+
+/**
+ * IAM resource ARNs inside an MSK cluster, derived from the cluster's ARN
+ * (`arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>`), so no API lookup is needed.
+ * @see https://docs.aws.amazon.com/msk/latest/developerguide/iam-access-control.html#msk-iam-resources
+ */
+export class KafkaClusterArns {
+  constructor(readonly cluster: string) {}
+
+  /** `arn:aws:kafka:…:topic/<name>/<uuid>/<topic>`; `*` allowed at the end of the topic name. */
+  topic(name: string): string {
+    return `${Fn.replace(this.cluster, ":cluster/", ":topic/")}/${name}`;
+  }
+
+  /** `arn:aws:kafka:…:group/<name>/<uuid>/<group>`. */
+  group(name: string): string {
+    return `${Fn.replace(this.cluster, ":cluster/", ":group/")}/${name}`;
+  }
+
+  get account(): string {
+    return Fn.element(Fn.split(":", this.cluster), 4);
+  }
+
+  get region(): string {
+    return Fn.element(Fn.split(":", this.cluster), 3);
+  }
+
+  get partition(): string {
+    return Fn.element(Fn.split(":", this.cluster), 1);
+  }
+}
+
+/** Kafka Connect's own topics and groups on MSK Connect (configs, offsets, status; connect-<name>). */
+export const MSK_CONNECT_INTERNAL_TOPICS = "__amazon_msk_connect_*";
+export const MSK_CONNECT_INTERNAL_GROUPS = "__amazon_msk_connect_*";
+export const connectGroup = (connectorName: string) => `connect-${connectorName}`;
+
+/** The IAM actions each role gets, in one place. */
+export const KafkaActions = {
+  cluster: ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"],
+  internalTopics: [
+    "kafka-cluster:CreateTopic",
+    "kafka-cluster:DescribeTopic",
+    "kafka-cluster:ReadData",
+    "kafka-cluster:WriteData",
+  ],
+  groups: ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
+  /** Debezium creates its topics (topic.creation.*) and writes change events and heartbeats. */
+  produce: ["kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+  /** The S3 sink reads the change topics. */
+  consume: ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
+} as const;
