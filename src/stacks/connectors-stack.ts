@@ -244,9 +244,9 @@ export class ConnectorsStack extends TerraformStack {
         workerConfiguration: { arn: worker.resource.arn, revision: worker.resource.latestRevision },
         role,
         logGroup: logGroup("s3-sink"),
+        // The sink reads what the source creates: start it second.
+        after: this.debezium ? [this.debezium.connector] : [],
       });
-      // The sink reads what the source creates: start it second.
-      if (this.debezium) this.s3Sink.connector.node.addDependency(this.debezium.connector);
     }
 
     new TerraformOutput(this, "change_topics", {

@@ -1,5 +1,5 @@
 import { MskconnectConnector } from "@cdktf/provider-aws/lib/mskconnect-connector";
-import { DataResource } from "cdktf";
+import { DataResource, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { PipelineLogGroup } from "../observability/log-group";
 import type { ConnectorExecutionRole } from "./execution-role";
@@ -28,6 +28,8 @@ export interface MskConnectorProps {
   readonly workerConfiguration: { readonly arn: string; readonly revision: number };
   readonly role: ConnectorExecutionRole;
   readonly logGroup: PipelineLogGroup;
+  /** What must be running first (the sink starts after the source that creates its topics). */
+  readonly after?: ITerraformDependable[];
 }
 
 /**
@@ -79,6 +81,7 @@ export class MskConnector extends Construct {
         workerLogDelivery: { cloudwatchLogs: { enabled: true, logGroup: props.logGroup.name } },
       },
       // A plain address: cdktf would wrap a construct reference in "${…}", which Terraform rejects here.
+      dependsOn: props.after,
       lifecycle: {
         replaceTriggeredBy: [
           `${this.configurationTracker.terraformResourceType}.${this.configurationTracker.friendlyUniqueId}`,
