@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { runSynth } from "../support/cli";
+import { runCdktfSynth, runSynth } from "../support/cli";
 import { makeConnectorFixtures, writeConnectorsDir } from "../support/zip-fixtures";
 
 const root = mkdtempSync(join(tmpdir(), "cdc-lake-cli-zips-"));
@@ -27,4 +27,20 @@ it("synthesizes without warnings when every zip is in place", () => {
   expect(run.stderr).toBe("");
   expect(run.code).toBe(0);
   expect(existsSync(join(outdir, "stacks", "demo-connectors", "cdk.tf.json"))).toBe(true);
+});
+
+it("npx cdktf synth warns once per missing zip and still writes every stack", () => {
+  const outdir = join(root, "out-cdktf");
+  const empty = join(root, "no-zips");
+  const run = runCdktfSynth({ PIPELINE_CONFIG: "", CDC_CONNECTORS_DIR: empty }, outdir);
+  expect(run.code).toBe(0);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the CLI's colour codes.
+  const lines = (run.stdout + run.stderr).replace(/\u001b\[[0-9;]*[A-Za-z]/g, "").split("\n");
+  expect(lines.filter((l) => l.includes("is missing: run npm run connectors:fetch"))).toEqual([
+    `WARN [demo-connectors]: ${empty}/debezium-postgres-2.3.7.Final-msk-config-providers-0.1.0.zip is missing: run npm run connectors:fetch (it downloads and verifies the connector zips)`,
+    `WARN [demo-connectors]: ${empty}/confluentinc-kafka-connect-s3-10.6.7.zip is missing: run npm run connectors:fetch (it downloads and verifies the connector zips)`,
+  ]);
+  for (const stack of ["demo-platform", "demo-database", "demo-connectors"]) {
+    expect(existsSync(join(outdir, "stacks", stack, "cdk.tf.json")), stack).toBe(true);
+  }
 });
