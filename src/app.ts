@@ -22,8 +22,11 @@ export interface BuildOptions {
 
 /** Composes the pipeline's stacks for one environment: `<env>-platform`, `<env>-database`, `<env>-connectors`. */
 export function buildPipelineApp(config: PipelineConfig, options: BuildOptions = {}): PipelineApp {
-  // No stack traces in annotations: they would write machine paths into manifest.json.
-  const app = new App({ outdir: options.outdir, skipValidation: false, stackTraces: false });
+  // No stack traces in annotations: they would write machine paths into manifest.json. No cdktf
+  // construct validations: the only ones that apply run `terraform version` once per terraform_data
+  // (~80 ms each) and fail on a machine with only OpenTofu or no binary yet; the stacks declare
+  // required_version >= 1.11 instead, and our own checks run in the config schema and constructors.
+  const app = new App({ outdir: options.outdir, skipValidation: true, stackTraces: false });
   const platform = new PlatformStack(app, config.naming.stack("platform"), config);
   const database = new DatabaseStack(app, config.naming.stack("database"), config, platform);
   const dir = options.connectorsDir ?? connectorsDir();
