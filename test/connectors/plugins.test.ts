@@ -35,7 +35,7 @@ describe("connector zips at synth", () => {
   it("accepts a complete folder and records each plugin's sha256 and Terraform path", () => {
     const complete = writeConnectorsDir(join(root, "complete"));
     const artifact = inspectPlugin(debezium, complete.dir, root);
-    expect(artifact).toMatchObject({ state: "ready", terraformPath: "../../../complete/" + debezium.file });
+    expect(artifact).toMatchObject({ state: "ready", terraformPath: `../../../complete/${debezium.file}` });
     expect(artifact.state === "ready" && artifact.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(inspectPlugin(sink, complete.dir, root).state).toBe("ready");
   });

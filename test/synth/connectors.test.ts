@@ -271,7 +271,7 @@ describe("demo-connectors: execution roles", () => {
   const arnOf = (kind: string, name: string) =>
     `\${replace(${PLATFORM}.cross-stack-output-aws_msk_clusterKafka_DE2CE4FAarn, ":cluster/", ":${kind}/")}/${name}`;
   const statements = (id: string) =>
-    Object.fromEntries((documents[id]?.statement as TerraformJson[]).map((s) => [s.sid, s]));
+    Object.fromEntries(((documents[id]?.statement ?? []) as TerraformJson[]).map((s) => [s.sid, s]));
 
   it("may be assumed by MSK Connect only, for their own connector", () => {
     const trust = documents.DebeziumRole_TrustPolicy_49F5A702?.statement[0];
