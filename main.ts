@@ -2,15 +2,18 @@
 import "./src/cli/fast-start";
 import { buildPipelineApp } from "./src/app";
 import { exitOnUserError } from "./src/cli/exit";
+import { guardrailReport } from "./src/cli/guardrail-report";
 import { collectWarnings } from "./src/cli/warnings";
 import { configFileFromEnv, loadConfigFile } from "./src/config/load";
 
 exitOnUserError(() => {
   const config = loadConfigFile(configFileFromEnv());
-  const { app } = buildPipelineApp(config);
+  const { app, guardrails } = buildPipelineApp(config);
   app.synth();
   // The cdktf CLI prints annotations itself (as WARN lines); a direct run prints them here.
   if (!process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS) {
     for (const warning of collectWarnings(app)) process.stderr.write(`${warning}\n`);
   }
+  // Error findings throw (no stacks are left behind); the rest is printed.
+  for (const line of guardrailReport(guardrails)) process.stderr.write(`${line}\n`);
 });

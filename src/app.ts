@@ -1,7 +1,9 @@
-import { App } from "cdktf";
+import { App, Aspects } from "cdktf";
 import type { PipelineConfig } from "./config/schema";
 import { loadManifest } from "./connectors/manifest";
 import { connectorsDir, inspectPlugin } from "./connectors/plugins";
+import { GuardrailsAspect } from "./guardrails/aspect";
+import { ALL_RULES } from "./guardrails/rules";
 import { ConnectorsStack } from "./stacks/connectors-stack";
 import { DatabaseStack } from "./stacks/database-stack";
 import { PlatformStack } from "./stacks/platform-stack";
@@ -11,6 +13,8 @@ export interface PipelineApp {
   readonly platform: PlatformStack;
   readonly database: DatabaseStack;
   readonly connectors: ConnectorsStack;
+  /** Guardrail findings, filled in during synth. */
+  readonly guardrails: GuardrailsAspect;
 }
 
 export interface BuildOptions {
@@ -39,5 +43,8 @@ export function buildPipelineApp(config: PipelineConfig, options: BuildOptions =
     database,
     artifacts,
   );
-  return { app, platform, database, connectors };
+  const guardrails = new GuardrailsAspect(ALL_RULES, config.guardrails.suppressions);
+  // cdktf invokes aspects per stack, starting at the stack: an aspect on the App would never run.
+  for (const stack of [platform, database, connectors]) Aspects.of(stack).add(guardrails);
+  return { app, platform, database, connectors, guardrails };
 }

@@ -5,6 +5,7 @@
  * (see config/demo.yaml), so every relaxation is visible where it is made.
  */
 import { z } from "zod";
+import { ALL_RULES } from "../guardrails/rules";
 import { NAME_PART_PATTERN, Naming } from "../naming";
 import { cidrContains, cidrSubnet, cidrsOverlap, formatCidr, isNetworkAddress, parseCidr } from "./cidr";
 
@@ -313,6 +314,35 @@ const ConnectorsSchema = z
   })
   .describe("The Debezium source and S3 sink connectors on MSK Connect (Kafka Connect 2.7.1).");
 
+const RULE_IDS = ALL_RULES.map((r) => r.id) as [string, ...string[]];
+
+const SuppressionSchema = z
+  .strictObject({
+    rule: z.enum(RULE_IDS).describe("Guardrail ID, e.g. CDC-RDS1 (see RULES.md). Required."),
+    resources: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe(
+        "Construct paths the exception covers, e.g. demo-platform/Database; '*' matches within a path " +
+          "segment, '**' across segments. Required.",
+      ),
+    reason: z
+      .string()
+      .min(20, "expected a reason of at least 20 characters: why this relaxation is acceptable here")
+      .describe("Why the rule does not apply here, in a sentence. Required."),
+  })
+  .describe("A declared exception to one guardrail.");
+
+const GuardrailsSchema = z
+  .strictObject({
+    suppressions: z
+      .array(SuppressionSchema)
+      .default([])
+      .describe("Declared exceptions, each with a reason; synth prints them. Default: none."),
+  })
+  .default({ suppressions: [] })
+  .describe("Guardrails (RULES.md): error findings fail synth, warnings print, unless suppressed here.");
+
 const LogsSchema = z
   .strictObject({
     retentionDays: z
@@ -416,6 +446,7 @@ export const PipelineConfigFileSchema = z
     logs: LogsSchema,
     connectors: ConnectorsSchema,
     capture: CaptureSchema,
+    guardrails: GuardrailsSchema,
   })
   .describe("A CDC pipeline: PostgreSQL on RDS -> Debezium on MSK Connect -> MSK -> S3 sink -> S3.");
 

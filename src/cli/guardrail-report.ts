@@ -1,0 +1,34 @@
+import { formatFinding, type GuardrailsAspect } from "../guardrails/aspect";
+import { UserError } from "./exit";
+
+/**
+ * What synth says about guardrails: throws on open error findings (one line each), otherwise returns
+ * the lines to print: open warnings, stale suppressions, and a short summary of the declared ones.
+ */
+export function guardrailReport(guardrails: GuardrailsAspect): string[] {
+  const errors = guardrails.open.filter((f) => f.level === "error");
+  if (errors.length > 0) {
+    throw new UserError(
+      [
+        `guardrails: ${errors.length} error finding(s); fix them, or suppress one with a reason (guardrails.suppressions):`,
+        ...errors.map((f) => `  ${formatFinding(f)}`),
+      ].join("\n"),
+    );
+  }
+  const lines = guardrails.open.map((f) => `warning: ${formatFinding(f)}`);
+  for (const s of guardrails.unusedSuppressions) {
+    lines.push(`warning: suppression of ${s.rule} for ${s.resources.join(", ")} matches nothing: remove it`);
+  }
+  const suppressed = guardrails.findings.filter((f) => f.suppressedBy);
+  if (suppressed.length > 0) {
+    const byRule = new Map<string, { count: number; reason: string }>();
+    for (const f of suppressed) {
+      const entry = byRule.get(f.rule.id) ?? { count: 0, reason: f.suppressedBy?.reason ?? "" };
+      entry.count += 1;
+      byRule.set(f.rule.id, entry);
+    }
+    lines.push(`guardrails: ${suppressed.length} finding(s) suppressed by config:`);
+    for (const [rule, { count, reason }] of byRule) lines.push(`  ${rule} (${count}): ${reason}`);
+  }
+  return lines;
+}
