@@ -63,6 +63,7 @@ export class ConnectorsStack extends TerraformStack {
     const pluginBucket = new PrivateBucket(this, "PluginBucket", {
       bucketPrefix: naming.name("plugins-"),
       forceDestroy: config.storage.forceDestroy,
+      versioning: { noncurrentVersionDays: config.storage.noncurrentVersionDays },
     });
     const plugins = new Map<string, ConnectorPlugin>();
     const missing: string[] = [];
@@ -100,7 +101,7 @@ export class ConnectorsStack extends TerraformStack {
     const kafka = new KafkaClusterArns(platform.kafka.arn);
     const network = {
       bootstrapServers: platform.kafka.bootstrapBrokersSaslIam,
-      subnetIds: platform.network.publicSubnetIds,
+      subnetIds: platform.workloadSubnetIds,
       securityGroupIds: [platform.connectorsSecurityGroup.id],
     };
     const settings = {
@@ -226,6 +227,17 @@ export class ConnectorsStack extends TerraformStack {
             ],
             resources: [`${lake}/${TOPICS_DIR}/*`],
           },
+          // The lake is encrypted with the pipeline's key: writing an object needs a data key.
+          ...(platform.key
+            ? [
+                {
+                  sid: "LakeKey",
+                  effect: "Allow",
+                  actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+                  resources: [platform.key.arn],
+                },
+              ]
+            : []),
         ],
       });
       this.s3Sink = new MskConnector(this, "S3Sink", {

@@ -6,6 +6,8 @@ import { CdcPostgres } from "../constructs/database/cdc-postgres";
 import { PipelineNetwork } from "../constructs/network/pipeline-network";
 import { PipelineSecurityGroup } from "../constructs/network/security-group";
 import { PipelineLogGroup } from "../constructs/observability/log-group";
+import { VpcFlowLogs } from "../constructs/observability/vpc-flow-logs";
+import { PipelineKey } from "../constructs/security/pipeline-key";
 import { PrivateBucket } from "../constructs/storage/private-bucket";
 import { CdcKafkaCluster, MSK_IAM_PORT } from "../constructs/streaming/msk-cluster";
 import { configureStateAndVersion } from "./backend";
@@ -27,10 +29,21 @@ export class PlatformStack extends TerraformStack {
   readonly lake: PrivateBucket;
   /** The group MSK Connect workers run in; the database and MSK admit it. */
   readonly connectorsSecurityGroup: PipelineSecurityGroup;
+  /** The pipeline's KMS key, when config.encryption.customerManagedKey. */
+  readonly key?: PipelineKey;
+  private readonly workloadSubnetsKind: "public" | "private";
+
+  /** Where RDS, MSK and MSK Connect run (config.network.workloadSubnets). */
+  get workloadSubnetIds(): string[] {
+    return this.workloadSubnetsKind === "private"
+      ? this.network.privateSubnetIds
+      : this.network.publicSubnetIds;
+  }
 
   constructor(scope: Construct, id: string, config: PipelineConfig) {
     super(scope, id);
     const { naming } = config;
+    this.workloadSubnetsKind = config.network.workloadSubnets;
     configureStateAndVersion(this, id, config);
     new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: pipelineTags(config) }] });
 
@@ -39,9 +52,24 @@ export class PlatformStack extends TerraformStack {
       region: config.region,
       vpcCidr: config.network.vpcCidr,
       publicSubnets: config.network.publicSubnets,
+      privateSubnets: config.network.privateSubnets,
+      natGateway: config.network.natGateway,
     });
     const vpcId = this.network.vpc.id;
-    const subnetIds = this.network.publicSubnetIds;
+    // RDS, MSK, MSK Connect and the interface endpoints all run in the workload subnets.
+    const subnetIds = this.workloadSubnetIds;
+    if (config.network.flowLogs) {
+      new VpcFlowLogs(this, "FlowLogs", {
+        vpcId,
+        logGroupName: naming.logGroup("vpc-flow-logs"),
+        retentionDays: config.logs.retentionDays,
+        roleName: naming.name("vpc-flow-logs"),
+      });
+    }
+    this.key = config.encryption.customerManagedKey
+      ? new PipelineKey(this, "Key", { alias: naming.base })
+      : undefined;
+    const kmsKeyArn = this.key?.arn;
 
     this.connectorsSecurityGroup = new PipelineSecurityGroup(this, "ConnectorsSecurityGroup", {
       name: naming.name("connectors"),
@@ -67,6 +95,9 @@ export class PlatformStack extends TerraformStack {
       deletionProtection: db.deletionProtection,
       skipFinalSnapshot: db.skipFinalSnapshot,
       backupRetentionDays: db.backupRetentionDays,
+      kmsKeyArn,
+      performanceInsights: db.performanceInsights,
+      logExports: db.logExports,
     });
     this.database.allowFrom(
       "Connectors",
@@ -93,6 +124,8 @@ export class PlatformStack extends TerraformStack {
       defaultReplicationFactor: kafka.defaultReplicationFactor,
       minInsyncReplicas: kafka.minInsyncReplicas,
       brokerLogGroupName: brokerLogs.name,
+      maxBrokerVolumeGiB: kafka.maxBrokerVolumeGiB,
+      kmsKeyArn,
     });
     this.kafka.allowFrom(
       "Connectors",
@@ -115,7 +148,12 @@ export class PlatformStack extends TerraformStack {
       "S3 via the gateway endpoint",
     );
     // Workers have no public IP: the Secrets Manager config provider reaches its API through an endpoint.
-    const secretsManager = this.network.addInterfaceEndpoint("SecretsManager", "secretsmanager", workers);
+    const secretsManager = this.network.addInterfaceEndpoint(
+      "SecretsManager",
+      "secretsmanager",
+      workers,
+      subnetIds,
+    );
     workers.allowEgress(
       "SecretsManager",
       { securityGroup: secretsManager.securityGroup },
@@ -127,6 +165,11 @@ export class PlatformStack extends TerraformStack {
       bucketName: config.storage.bucketName,
       bucketPrefix: naming.bucketPrefix,
       forceDestroy: config.storage.forceDestroy,
+      kmsKeyArn,
+      versioning: config.storage.versioning
+        ? { noncurrentVersionDays: config.storage.noncurrentVersionDays }
+        : undefined,
+      infrequentAccessAfterDays: config.storage.infrequentAccessAfterDays,
     });
 
     this.outputs(config);
@@ -163,7 +206,7 @@ export class PlatformStack extends TerraformStack {
     output("msk_cluster_arn", this.kafka.arn, "MSK cluster ARN");
     output("s3_bucket_arn", this.lake.arn, "Data-lake bucket ARN");
     output("vpc_id", this.network.vpc.id, "VPC id");
-    output("subnet_ids", this.network.publicSubnetIds, "Subnets of RDS, MSK and MSK Connect");
+    output("subnet_ids", this.workloadSubnetIds, "Subnets of RDS, MSK and MSK Connect");
     output("connectors_security_group_id", this.connectorsSecurityGroup.id, "Security group for MSK Connect");
     output("database_security_group_id", this.database.securityGroup.id, "Security group of PostgreSQL");
     output("msk_security_group_id", this.kafka.securityGroup.id, "Security group of MSK");

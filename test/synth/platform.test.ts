@@ -279,8 +279,9 @@ describe("demo-platform: MSK", () => {
     });
   });
 
-  it("encrypts in transit between clients and brokers and inside the cluster", () => {
+  it("encrypts in transit between clients and brokers and inside the cluster, and at rest with the pipeline's key", () => {
     expect(cluster.encryption_info).toEqual({
+      encryption_at_rest_kms_key_arn: refTo(platform, "demo-platform/Key/Resource", "arn"),
       encryption_in_transit: { client_broker: "TLS", in_cluster: true },
     });
   });
@@ -290,7 +291,7 @@ describe("demo-platform: MSK", () => {
       enabled: true,
       log_group: refTo(platform, "demo-platform/BrokerLogs/Resource", "name"),
     });
-    expect(single(platform, "aws_cloudwatch_log_group")).toMatchObject({
+    expect(byPath(platform, "aws_cloudwatch_log_group")["demo-platform/BrokerLogs/Resource"]).toMatchObject({
       name: "/cdc-lake/demo/msk-broker",
       retention_in_days: 7,
     });
@@ -333,7 +334,13 @@ describe("demo-platform: data lake", () => {
 
   it("encrypts objects and disables ACLs", () => {
     expect(single(platform, "aws_s3_bucket_server_side_encryption_configuration").rule).toEqual([
-      { apply_server_side_encryption_by_default: { sse_algorithm: "AES256" }, bucket_key_enabled: true },
+      {
+        apply_server_side_encryption_by_default: {
+          sse_algorithm: "aws:kms",
+          kms_master_key_id: refTo(platform, "demo-platform/Key/Resource", "arn"),
+        },
+        bucket_key_enabled: true,
+      },
     ]);
     expect(single(platform, "aws_s3_bucket_ownership_controls").rule).toEqual({
       object_ownership: "BucketOwnerEnforced",
@@ -341,7 +348,9 @@ describe("demo-platform: data lake", () => {
   });
 
   it("denies every request that is not over TLS", () => {
-    const documents = Object.entries<Record<string, any>>(platform.data.aws_iam_policy_document);
+    const documents = Object.entries<Record<string, any>>(platform.data.aws_iam_policy_document).filter(
+      ([, d]) => d["//"].metadata.path === "demo-platform/DataLake/TlsOnlyPolicyDocument",
+    );
     expect(documents).toHaveLength(1);
     const [logicalId, document] = documents[0] ?? [];
     const arn = refTo(platform, "demo-platform/DataLake/Resource", "arn");

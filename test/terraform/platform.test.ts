@@ -60,7 +60,7 @@ describeWithTerraform("terraform: demo-platform", (tier) => {
       dbInstances: 1,
       mskClusters: 1,
       buckets: 1,
-      logGroups: 1,
+      logGroups: 2,
       vpcEndpoints: 2,
     });
   });
@@ -115,13 +115,16 @@ describeWithTerraform("terraform: demo-platform", (tier) => {
     try {
       const file = join(broken.dir, "cdk.tf.json");
       const json = JSON.parse(readFileSync(file, "utf8"));
-      const cluster = Object.values<any>(json.resource.aws_msk_cluster)[0];
-      cluster.encryption_info.encryption_in_transit.client_broker = "PLAINTEXT_PLEASE";
+      const brokerLogs = Object.values<any>(json.resource.aws_cloudwatch_log_group).find(
+        (g) => g.name === "/cdc-lake/demo/msk-broker",
+      );
+      brokerLogs.retention_in_days = 8;
       writeFileSync(file, JSON.stringify(json));
       broken.initWithoutBackend();
       const result = broken.run("validate");
       expect(result.code).not.toBe(0);
-      expect(result.output).toContain("PLAINTEXT_PLEASE");
+      expect(result.output).toContain("expected retention_in_days to be one of");
+      expect(result.output).toContain("got 8");
     } finally {
       broken.cleanup();
     }

@@ -35,6 +35,12 @@ export interface CdcPostgresProps {
   readonly skipFinalSnapshot?: boolean;
   /** @default 7 */
   readonly backupRetentionDays?: number;
+  /** KMS key for storage and Performance Insights. @default - the AWS managed key (aws/rds) */
+  readonly kmsKeyArn?: string;
+  /** Performance Insights, 7 days. @default true */
+  readonly performanceInsights?: boolean;
+  /** Logs exported to CloudWatch Logs. @default ["postgresql", "upgrade"] */
+  readonly logExports?: string[];
 }
 
 /**
@@ -94,6 +100,11 @@ export class CdcPostgres extends Construct {
       allocatedStorage: props.allocatedStorageGiB,
       storageType: "gp3",
       storageEncrypted: true,
+      kmsKeyId: props.kmsKeyArn,
+      performanceInsightsEnabled: props.performanceInsights ?? true,
+      performanceInsightsRetentionPeriod: (props.performanceInsights ?? true) ? 7 : undefined,
+      performanceInsightsKmsKeyId: (props.performanceInsights ?? true) ? props.kmsKeyArn : undefined,
+      enabledCloudwatchLogsExports: props.logExports ?? ["postgresql", "upgrade"],
       port: props.port,
       dbName: props.databaseName,
       username: props.masterUsername,

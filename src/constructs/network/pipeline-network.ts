@@ -1,5 +1,7 @@
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
+import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
+import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
 import { Route } from "@cdktf/provider-aws/lib/route";
 import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
@@ -17,6 +19,10 @@ export interface PipelineNetworkProps {
   readonly vpcCidr: string;
   /** One public subnet per entry, in this order; the construct ids use the zone so addresses stay stable. */
   readonly publicSubnets: readonly { readonly availabilityZone: string; readonly cidr: string }[];
+  /** Private subnets (no route to the internet unless `natGateway`). @default - none */
+  readonly privateSubnets?: readonly { readonly availabilityZone: string; readonly cidr: string }[];
+  /** A NAT gateway (in the first public subnet) as the private subnets' default route. @default false */
+  readonly natGateway?: boolean;
 }
 
 /**
@@ -27,6 +33,8 @@ export class PipelineNetwork extends Construct {
   readonly vpc: Vpc;
   readonly publicSubnets: readonly Subnet[];
   readonly publicRouteTable: RouteTable;
+  readonly privateSubnets: readonly Subnet[];
+  readonly privateRouteTable?: RouteTable;
   readonly s3Endpoint: VpcEndpoint;
   private readonly namePrefix: string;
   private readonly region: string;
@@ -81,11 +89,49 @@ export class PipelineNetwork extends Construct {
       return subnet;
     });
 
+    const privateSubnets = props.privateSubnets ?? [];
+    if (privateSubnets.length > 0) {
+      // No internet route: S3 and Secrets Manager are reached through VPC endpoints.
+      this.privateRouteTable = new RouteTable(this, "PrivateRouteTable", {
+        vpcId: this.vpc.id,
+        tags: nameTag("private"),
+      });
+    }
+    const privateRouteTable = this.privateRouteTable;
+    this.privateSubnets = privateSubnets.map(({ availabilityZone, cidr }) => {
+      const subnet = new Subnet(this, `PrivateSubnet-${availabilityZone}`, {
+        vpcId: this.vpc.id,
+        availabilityZone,
+        cidrBlock: cidr,
+        mapPublicIpOnLaunch: false,
+        tags: nameTag(`private-${availabilityZone}`),
+      });
+      new RouteTableAssociation(this, `PrivateSubnetRoutes-${availabilityZone}`, {
+        subnetId: subnet.id,
+        routeTableId: privateRouteTable?.id as string,
+      });
+      return subnet;
+    });
+    if (props.natGateway && privateRouteTable) {
+      const address = new Eip(this, "NatAddress", { domain: "vpc", tags: nameTag("nat") });
+      const nat = new NatGateway(this, "NatGateway", {
+        allocationId: address.id,
+        subnetId: this.publicSubnets[0]?.id as string,
+        tags: nameTag("nat"),
+        dependsOn: [gateway],
+      });
+      new Route(this, "PrivateDefaultRoute", {
+        routeTableId: privateRouteTable.id,
+        destinationCidrBlock: "0.0.0.0/0",
+        natGatewayId: nat.id,
+      });
+    }
+
     this.s3Endpoint = new VpcEndpoint(this, "S3GatewayEndpoint", {
       vpcId: this.vpc.id,
       serviceName: `com.amazonaws.${props.region}.s3`,
       vpcEndpointType: "Gateway",
-      routeTableIds: [this.publicRouteTable.id],
+      routeTableIds: [this.publicRouteTable.id, ...(privateRouteTable ? [privateRouteTable.id] : [])],
       tags: nameTag("s3"),
     });
   }
@@ -98,6 +144,7 @@ export class PipelineNetwork extends Construct {
     id: string,
     service: string,
     clients: PipelineSecurityGroup,
+    subnetIds: string[],
   ): { endpoint: VpcEndpoint; securityGroup: PipelineSecurityGroup } {
     const securityGroup = new PipelineSecurityGroup(this, `${id}EndpointSecurityGroup`, {
       name: `${this.namePrefix}-vpce-${service}`,
@@ -110,7 +157,7 @@ export class PipelineNetwork extends Construct {
       serviceName: `com.amazonaws.${this.region}.${service}`,
       vpcEndpointType: "Interface",
       privateDnsEnabled: true,
-      subnetIds: this.publicSubnetIds,
+      subnetIds,
       securityGroupIds: [securityGroup.id],
       tags: { Name: `${this.namePrefix}-${service}` },
     });
@@ -119,5 +166,9 @@ export class PipelineNetwork extends Construct {
 
   get publicSubnetIds(): string[] {
     return this.publicSubnets.map((s) => s.id);
+  }
+
+  get privateSubnetIds(): string[] {
+    return this.privateSubnets.map((s) => s.id);
   }
 }

@@ -1,9 +1,11 @@
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
 
 export interface PrivateBucketProps {
@@ -13,6 +15,12 @@ export interface PrivateBucketProps {
   readonly bucketPrefix: string;
   /** Let `destroy` delete a bucket that still holds objects. @default false */
   readonly forceDestroy?: boolean;
+  /** SSE-KMS with this key (and bucket keys, to keep KMS requests down). @default - SSE-S3 */
+  readonly kmsKeyArn?: string;
+  /** Keep previous versions, deleted after `noncurrentVersionDays`. @default - no versioning */
+  readonly versioning?: { readonly noncurrentVersionDays: number };
+  /** Move objects to Standard-IA after this many days. @default - never */
+  readonly infrequentAccessAfterDays?: number;
 }
 
 /**
@@ -43,7 +51,53 @@ export class PrivateBucket extends Construct {
     });
     new S3BucketServerSideEncryptionConfigurationA(this, "Encryption", {
       bucket: this.bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: props.kmsKeyArn
+            ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn }
+            : { sseAlgorithm: "AES256" },
+          bucketKeyEnabled: true,
+        },
+      ],
+    });
+    const versioning = props.versioning
+      ? new S3BucketVersioningA(this, "Versioning", {
+          bucket: this.bucket.id,
+          versioningConfiguration: { status: "Enabled" },
+        })
+      : undefined;
+    new S3BucketLifecycleConfiguration(this, "Lifecycle", {
+      bucket: this.bucket.id,
+      rule: [
+        {
+          id: "abort-incomplete-multipart-uploads",
+          status: "Enabled",
+          filter: [{}],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+        ...(props.versioning
+          ? [
+              {
+                id: "expire-previous-versions",
+                status: "Enabled",
+                filter: [{}],
+                noncurrentVersionExpiration: [{ noncurrentDays: props.versioning.noncurrentVersionDays }],
+              },
+            ]
+          : []),
+        ...(props.infrequentAccessAfterDays
+          ? [
+              {
+                id: "infrequent-access",
+                status: "Enabled",
+                filter: [{}],
+                transition: [{ days: props.infrequentAccessAfterDays, storageClass: "STANDARD_IA" }],
+              },
+            ]
+          : []),
+      ],
+      // Lifecycle rules on versions need versioning first.
+      dependsOn: versioning ? [versioning] : undefined,
     });
 
     const tlsOnly = new DataAwsIamPolicyDocument(this, "TlsOnlyPolicyDocument", {

@@ -1,3 +1,5 @@
+import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
+import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { MskCluster } from "@cdktf/provider-aws/lib/msk-cluster";
 import { MskConfiguration } from "@cdktf/provider-aws/lib/msk-configuration";
 import { Construct } from "constructs";
@@ -22,6 +24,10 @@ export interface CdcKafkaClusterProps {
   readonly minInsyncReplicas: number;
   /** Log group the brokers write to. */
   readonly brokerLogGroupName: string;
+  /** Broker storage autoscaling grows volumes up to this size. @default - no autoscaling */
+  readonly maxBrokerVolumeGiB?: number;
+  /** KMS key for data at rest. @default - the AWS managed key */
+  readonly kmsKeyArn?: string;
 }
 
 /**
@@ -77,11 +83,46 @@ export class CdcKafkaCluster extends Construct {
       clientAuthentication: { sasl: { iam: true, scram: false }, unauthenticated: false },
       encryptionInfo: {
         // At rest: always on in MSK, with the AWS managed key unless a CMK is given.
+        encryptionAtRestKmsKeyArn: props.kmsKeyArn,
         encryptionInTransit: { clientBroker: "TLS", inCluster: true },
       },
       configurationInfo: { arn: this.configuration.arn, revision: this.configuration.latestRevision },
       loggingInfo: {
         brokerLogs: { cloudwatchLogs: { enabled: true, logGroup: props.brokerLogGroupName } },
+      },
+      // Storage autoscaling changes the volume size outside Terraform.
+      lifecycle: props.maxBrokerVolumeGiB
+        ? { ignoreChanges: ["broker_node_group_info[0].storage_info[0].ebs_storage_info[0].volume_size"] }
+        : undefined,
+    });
+    if (props.maxBrokerVolumeGiB && props.maxBrokerVolumeGiB > props.brokerVolumeGiB) {
+      this.autoscaleStorage(props.maxBrokerVolumeGiB);
+    }
+  }
+
+  /**
+   * Grows each broker's EBS volume (target 60% used) up to `maxVolumeGiB`: a full broker disk stops the
+   * whole pipeline. MSK never shrinks volumes, so Terraform must ignore the size it set at creation.
+   * @see https://docs.aws.amazon.com/msk/latest/developerguide/msk-autoexpand.html
+   */
+  private autoscaleStorage(maxVolumeGiB: number): void {
+    const target = new AppautoscalingTarget(this, "StorageScalingTarget", {
+      serviceNamespace: "kafka",
+      scalableDimension: "kafka:broker-storage:VolumeSize",
+      resourceId: this.cluster.arn,
+      minCapacity: 1,
+      maxCapacity: maxVolumeGiB,
+    });
+    new AppautoscalingPolicy(this, "StorageScalingPolicy", {
+      name: `${this.cluster.clusterName}-broker-storage`,
+      policyType: "TargetTrackingScaling",
+      serviceNamespace: target.serviceNamespace,
+      scalableDimension: target.scalableDimension,
+      resourceId: target.resourceId,
+      targetTrackingScalingPolicyConfiguration: {
+        predefinedMetricSpecification: { predefinedMetricType: "KafkaBrokerStorageUtilization" },
+        targetValue: 60,
+        disableScaleIn: true,
       },
     });
   }
