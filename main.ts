@@ -14,6 +14,8 @@ exitOnUserError(() => {
   if (!process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS) {
     for (const warning of collectWarnings(app)) process.stderr.write(`${warning}\n`);
   }
-  // Error findings throw (no stacks are left behind); the rest is printed.
-  for (const line of guardrailReport(guardrails)) process.stderr.write(`${line}\n`);
+  // Error findings throw (no stacks are left behind); warnings go to stderr, the summary to stdout.
+  const report = guardrailReport(guardrails);
+  for (const line of report.warnings) process.stderr.write(`${line}\n`);
+  for (const line of report.summary) process.stdout.write(`${line}\n`);
 });

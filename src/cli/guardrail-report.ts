@@ -5,7 +5,7 @@ import { UserError } from "./exit";
  * What synth says about guardrails: throws on open error findings (one line each), otherwise returns
  * the lines to print: open warnings, stale suppressions, and a short summary of the declared ones.
  */
-export function guardrailReport(guardrails: GuardrailsAspect): string[] {
+export function guardrailReport(guardrails: GuardrailsAspect): { warnings: string[]; summary: string[] } {
   const errors = guardrails.open.filter((f) => f.level === "error");
   if (errors.length > 0) {
     throw new UserError(
@@ -15,10 +15,13 @@ export function guardrailReport(guardrails: GuardrailsAspect): string[] {
       ].join("\n"),
     );
   }
-  const lines = guardrails.open.map((f) => `warning: ${formatFinding(f)}`);
+  const warnings = guardrails.open.map((f) => `warning: ${formatFinding(f)}`);
   for (const s of guardrails.unusedSuppressions) {
-    lines.push(`warning: suppression of ${s.rule} for ${s.resources.join(", ")} matches nothing: remove it`);
+    warnings.push(
+      `warning: suppression of ${s.rule} for ${s.resources.join(", ")} matches nothing: remove it`,
+    );
   }
+  const summary: string[] = [];
   const suppressed = guardrails.findings.filter((f) => f.suppressedBy);
   if (suppressed.length > 0) {
     const byRule = new Map<string, { count: number; reason: string }>();
@@ -27,8 +30,8 @@ export function guardrailReport(guardrails: GuardrailsAspect): string[] {
       entry.count += 1;
       byRule.set(f.rule.id, entry);
     }
-    lines.push(`guardrails: ${suppressed.length} finding(s) suppressed by config:`);
-    for (const [rule, { count, reason }] of byRule) lines.push(`  ${rule} (${count}): ${reason}`);
+    summary.push(`guardrails: ${suppressed.length} finding(s) suppressed by config:`);
+    for (const [rule, { count, reason }] of byRule) summary.push(`  ${rule} (${count}): ${reason}`);
   }
-  return lines;
+  return { warnings, summary };
 }

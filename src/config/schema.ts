@@ -485,6 +485,13 @@ const CaptureSchema = z
         "Logical replication slot (pgoutput) Debezium reads; managed by the database stack, so destroy drops " +
           "it. Default: <project>_<environment>_slot.",
       ),
+    heartbeatSchema: pgIdentifier
+      .default("cdc")
+      .describe(
+        "Schema of Debezium's heartbeat table (debezium_heartbeat), which the CDC role may update and the " +
+          "publication includes, so the slot advances while the captured tables are quiet. Must not be a " +
+          "captured schema. Default: cdc.",
+      ),
     tableOwner: pgIdentifier
       .optional()
       .describe(
@@ -716,6 +723,12 @@ function checkCrossFieldRules(c: Parsed, ctx: z.RefinementCtx): void {
       );
     }
   });
+  if (c.capture.tables.some((t) => t.schema === c.capture.heartbeatSchema)) {
+    problem(
+      ["capture", "heartbeatSchema"],
+      `got "${c.capture.heartbeatSchema}", a captured schema; expected a schema of its own for the heartbeat table (default: cdc)`,
+    );
+  }
   const cdcRole = c.capture.cdcRoleName ?? captureDefaults(c).cdcRoleName;
   if (cdcRole === c.database.masterUsername) {
     problem(

@@ -8,14 +8,19 @@ export interface DebeziumSettings {
   readonly databaseHost: string;
   readonly databasePort: string;
   readonly databaseName: string;
-  /** Secrets Manager secret (ARN) holding `username` and `password` of the CDC role. */
-  readonly credentialsSecretArn: string;
+  /** Name of the Secrets Manager secret holding `username` and `password` of the CDC role. */
+  readonly credentialsSecretName: string;
   readonly publicationName: string;
   readonly slotName: string;
   readonly topicPrefix: string;
   readonly tables: readonly { schema: string; table: string }[];
   readonly snapshotMode: string;
   readonly heartbeatIntervalMs: number;
+  /**
+   * Table (`schema.table`) the heartbeat writes to. It is in the publication, so the write reaches the
+   * slot and the connector confirms a new position even when the captured tables are quiet.
+   */
+  readonly heartbeatTable: string;
   /** Topics Debezium creates: replication as the cluster's default, enough to survive a broker loss. */
   readonly replicationFactor: number;
 }
@@ -24,20 +29,19 @@ export interface DebeziumSettings {
 export const SECRETS_PROVIDER = "secretsmanager";
 
 /**
- * `${secretsmanager:<url-encoded ARN>:<key>}`, resolved by the worker at runtime, so the password is in
- * no configuration. In Terraform JSON a literal `${` is written `$${`; the ARN itself is a reference
- * (url-encoded, since ':' separates the provider's fields).
+ * `${secretsmanager:<secret name>:<key>}`, resolved by the worker at run time, so the password is in no
+ * configuration. By name, not ARN: ':' separates the provider's fields, and the config providers 0.1.0
+ * do not URL-decode an encoded ARN. In Terraform JSON a literal `${` is written `$${`.
  * @see https://github.com/aws-samples/msk-config-providers
  */
-export function secretReference(secretArn: string, key: string, terraform: TerraformFunctions): string {
+export function secretReference(secretName: string, key: string, terraform: TerraformFunctions): string {
   // join(), not string concatenation: cdktf mangles a reference written inside an escaped "$${".
-  return terraform.join("", [`\${${SECRETS_PROVIDER}:`, terraform.urlencode(secretArn), `:${key}}`]);
+  return terraform.join("", [`\${${SECRETS_PROVIDER}:`, secretName, `:${key}}`]);
 }
 
 /** The Terraform functions the configuration needs (cdktf's Fn), passed in to keep this module pure. */
 export interface TerraformFunctions {
   join(separator: string, list: string[]): string;
-  urlencode(value: string): string;
 }
 
 export function debeziumConnectorConfiguration(
@@ -51,8 +55,8 @@ export function debeziumConnectorConfiguration(
     "database.hostname": s.databaseHost,
     "database.port": s.databasePort,
     "database.dbname": s.databaseName,
-    "database.user": secretReference(s.credentialsSecretArn, "username", terraform),
-    "database.password": secretReference(s.credentialsSecretArn, "password", terraform),
+    "database.user": secretReference(s.credentialsSecretName, "username", terraform),
+    "database.password": secretReference(s.credentialsSecretName, "password", terraform),
     // RDS has rds.force_ssl=1: connect encrypted.
     "database.sslmode": "require",
     "topic.prefix": s.topicPrefix,
@@ -64,8 +68,10 @@ export function debeziumConnectorConfiguration(
     "slot.drop.on.stop": "false",
     "table.include.list": s.tables.map((t) => `${t.schema}.${t.table}`).join(","),
     "snapshot.mode": s.snapshotMode,
-    // Lets the connector confirm LSNs while captured tables are quiet, so the slot does not pin WAL.
+    // A quiet database with a table-limited publication sends the slot nothing, so it never advances
+    // while RDS keeps writing WAL: the heartbeat writes a row through the publication, and the slot moves.
     "heartbeat.interval.ms": String(s.heartbeatIntervalMs),
+    "heartbeat.action.query": `UPDATE ${s.heartbeatTable} SET beat_at = now() WHERE id = 1`,
     // Plain JSON has no schema to carry a decimal's scale: strings keep NUMERIC exact and readable.
     "decimal.handling.mode": "string",
     "hstore.handling.mode": "json",
@@ -79,8 +85,9 @@ export function debeziumConnectorConfiguration(
     "topic.creation.default.partitions": "1",
     "topic.creation.default.cleanup.policy": "delete",
     "topic.creation.default.retention.ms": String(7 * 24 * 3600 * 1000),
-    // Schema changes: new columns appear in the JSON events as they come; nothing to register.
-    "include.schema.changes": "false",
+    // A connector setting (not a worker one): without it MSK Connect restarts the connector whenever it
+    // re-resolves the config provider's values.
+    "config.action.reload": "none",
   };
 }
 
@@ -94,8 +101,6 @@ export function debeziumWorkerProperties(region: string, jsonSchemas: boolean, o
     [`config.providers.${SECRETS_PROVIDER}.class`]:
       "com.amazonaws.kafka.config.providers.SecretsManagerConfigProvider",
     [`config.providers.${SECRETS_PROVIDER}.param.region`]: region,
-    // Without this MSK Connect restarts connectors whenever it re-resolves a provider's values.
-    "config.action.reload": "none",
     // A fixed offset topic: a connector replaced under the same name resumes where the old one stopped.
     "offset.storage.topic": offsetTopic,
   };

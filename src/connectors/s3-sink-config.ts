@@ -43,8 +43,14 @@ export function s3SinkConnectorConfiguration(s: S3SinkSettings): Record<string, 
   };
 }
 
+/** How often the sink's worker commits offsets, which is also when it next calls the sink's put(). */
+export const SINK_OFFSET_FLUSH_INTERVAL_MS = 10_000;
+
 export function s3SinkWorkerProperties(jsonSchemas: boolean) {
   return {
+    // The sink checks rotate.schedule.interval.ms only in put(); the worker may wait up to this long
+    // between two calls when no records arrive. 10 s (not the default 60 s) keeps the delay bound tight.
+    "offset.flush.interval.ms": String(SINK_OFFSET_FLUSH_INTERVAL_MS),
     "key.converter": "org.apache.kafka.connect.json.JsonConverter",
     "key.converter.schemas.enable": String(jsonSchemas),
     "value.converter": "org.apache.kafka.connect.json.JsonConverter",

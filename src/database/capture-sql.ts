@@ -41,7 +41,10 @@ export function qualifiedName(t: { schema: string; table: string }): string {
   return `"${t.schema}"."${t.table}"`;
 }
 
-export function renderCaptureSql(tables: readonly CapturedTable[]): string {
+/** Debezium's heartbeat table, in its own schema (capture.heartbeatSchema). */
+export const HEARTBEAT_TABLE = "debezium_heartbeat";
+
+export function renderCaptureSql(tables: readonly CapturedTable[], heartbeatSchema: string): string {
   const rendered = tables.map((t) => {
     const values = {
       schema: `"${t.schema}"`,
@@ -63,9 +66,14 @@ export function renderCaptureSql(tables: readonly CapturedTable[]): string {
     };
   });
   // Application tables are checked first, so a missing table or owner fails before anything is created.
+  const heartbeat = render("heartbeat-table", {
+    schema: `"${heartbeatSchema}"`,
+    qualified: qualifiedName({ schema: heartbeatSchema, table: HEARTBEAT_TABLE }),
+  });
   const statements = [
     ...rendered.filter((r) => !r.owned).map((r) => r.prepare),
     ...rendered.filter((r) => r.owned).map((r) => r.prepare),
+    heartbeat,
     ...rendered.map((r) => r.identity),
   ];
   return render("prepare-captured-tables", { statements: statements.join("\n").trimEnd() });

@@ -19,10 +19,10 @@ import { ConnectorPlugin } from "../constructs/connectors/connector-plugin";
 import { ConnectorExecutionRole } from "../constructs/connectors/execution-role";
 import {
   connectGroup,
+  internalTopics,
   KafkaActions,
   KafkaClusterArns,
   MSK_CONNECT_INTERNAL_GROUPS,
-  MSK_CONNECT_INTERNAL_TOPICS,
 } from "../constructs/connectors/kafka-iam";
 import { MskConnector } from "../constructs/connectors/msk-connector";
 import { ConnectorWorkerConfiguration } from "../constructs/connectors/worker-configuration";
@@ -114,19 +114,19 @@ export class ConnectorsStack extends TerraformStack {
         name: naming.logGroup(`msk-connect/${component}`),
         retentionDays: config.logs.retentionDays,
       });
-    const internal = (connectorName: string): DataAwsIamPolicyDocumentStatement[] => [
+    const internal = (connectorName: string, groups: string[]): DataAwsIamPolicyDocumentStatement[] => [
       { sid: "Cluster", effect: "Allow", actions: [...KafkaActions.cluster], resources: [kafka.cluster] },
       {
         sid: "ConnectInternalTopics",
         effect: "Allow",
         actions: [...KafkaActions.internalTopics],
-        resources: [kafka.topic(MSK_CONNECT_INTERNAL_TOPICS)],
+        resources: [kafka.topic(internalTopics(connectorName))],
       },
       {
         sid: "ConnectGroups",
         effect: "Allow",
         actions: [...KafkaActions.groups],
-        resources: [kafka.group(MSK_CONNECT_INTERNAL_GROUPS), kafka.group(connectGroup(connectorName))],
+        resources: groups.map((g) => kafka.group(g)),
       },
     ];
 
@@ -134,20 +134,24 @@ export class ConnectorsStack extends TerraformStack {
     const debeziumPlugin = plugins.get(DEBEZIUM_PLUGIN);
     if (debeziumPlugin) {
       const name = naming.name("debezium-source");
+      // Outside the __amazon_msk_connect_ prefix that AWS suggests cleaning up: losing it means a re-snapshot.
+      const offsetTopic = `${name}.offsets`;
       const worker = new ConnectorWorkerConfiguration(this, "DebeziumWorkerConfiguration", {
         namePrefix: naming.name("debezium-source-worker"),
-        properties: debeziumWorkerProperties(
-          config.region,
-          connectors.jsonSchemas,
-          `__amazon_msk_connect_offsets_${name}`,
-        ),
+        properties: debeziumWorkerProperties(config.region, connectors.jsonSchemas, offsetTopic),
       });
       const role = new ConnectorExecutionRole(this, "DebeziumRole", {
         roleName: name,
         connectorName: name,
         kafka,
         statements: [
-          ...internal(name),
+          ...internal(name, [MSK_CONNECT_INTERNAL_GROUPS]),
+          {
+            sid: "OffsetTopic",
+            effect: "Allow",
+            actions: [...KafkaActions.internalTopics],
+            resources: [kafka.topic(offsetTopic)],
+          },
           {
             sid: "ChangeAndHeartbeatTopics",
             effect: "Allow",
@@ -157,7 +161,7 @@ export class ConnectorsStack extends TerraformStack {
           {
             sid: "CdcRoleCredentials",
             effect: "Allow",
-            actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            actions: ["secretsmanager:GetSecretValue"],
             resources: [database.capture.cdcSecretArn],
           },
         ],
@@ -171,14 +175,15 @@ export class ConnectorsStack extends TerraformStack {
             databaseHost: platform.database.instance.address,
             databasePort: Fn.tostring(platform.database.instance.port),
             databaseName: config.database.databaseName,
-            credentialsSecretArn: database.capture.cdcSecretArn,
+            credentialsSecretName: database.capture.cdcSecretName,
+            heartbeatTable: database.capture.heartbeatTable,
             publicationName: database.capture.publicationName,
             slotName: database.capture.replicationSlotName,
             snapshotMode: connectors.snapshotMode,
             heartbeatIntervalMs: connectors.heartbeatIntervalMs,
             replicationFactor: config.streaming.defaultReplicationFactor,
           },
-          { join: Fn.join, urlencode: Fn.urlencode },
+          { join: Fn.join },
         ),
         ...network,
         capacity: connectors.capacity,
@@ -203,7 +208,7 @@ export class ConnectorsStack extends TerraformStack {
         connectorName: name,
         kafka,
         statements: [
-          ...internal(name),
+          ...internal(name, [MSK_CONNECT_INTERNAL_GROUPS, connectGroup(name)]),
           {
             sid: "ChangeTopics",
             effect: "Allow",

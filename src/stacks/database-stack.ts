@@ -8,7 +8,7 @@ import { CapturedTables } from "../constructs/database/captured-tables";
 import { CdcPublication } from "../constructs/database/cdc-publication";
 import { CdcRole } from "../constructs/database/cdc-role";
 import { EphemeralResource } from "../constructs/terraform/ephemeral-resource";
-import { qualifiedName } from "../database/capture-sql";
+import { HEARTBEAT_TABLE, qualifiedName } from "../database/capture-sql";
 import { configureStateAndVersion } from "./backend";
 import { type PlatformStack, pipelineTags } from "./platform-stack";
 
@@ -26,6 +26,10 @@ export class DatabaseStack extends TerraformStack {
   /** What the connectors need, available only once grants, slot and secret exist. */
   readonly capture: {
     readonly cdcSecretArn: string;
+    /** The secret's name: the MSK config provider takes a name, not an ARN. */
+    readonly cdcSecretName: string;
+    /** `schema.table` of Debezium's heartbeat table. */
+    readonly heartbeatTable: string;
     readonly publicationName: string;
     readonly replicationSlotName: string;
   };
@@ -70,6 +74,7 @@ export class DatabaseStack extends TerraformStack {
 
     this.tables = new CapturedTables(this, "CapturedTables", {
       tables: capture.tables,
+      heartbeatSchema: capture.heartbeatSchema,
       connection,
       databaseInstanceId: platform.database.instance.resourceId,
       after: ownerMembership,
@@ -90,12 +95,19 @@ export class DatabaseStack extends TerraformStack {
         [this.tables.resource, this.cdcRole.role],
       ),
     );
+    grants.push(
+      ...this.cdcRole.grantHeartbeat(capture.heartbeatSchema, HEARTBEAT_TABLE, [
+        this.tables.resource,
+        this.cdcRole.role,
+      ]),
+    );
+    const heartbeatTable = `${capture.heartbeatSchema}.${HEARTBEAT_TABLE}`;
 
     this.publication = new CdcPublication(this, "Publication", {
       database: database.databaseName,
       publicationName: capture.publicationName,
       slotName: capture.slotName,
-      tables: capture.tables.map((t) => `${t.schema}.${t.table}`),
+      tables: [...capture.tables.map((t) => `${t.schema}.${t.table}`), heartbeatTable],
       after: [this.tables.resource, ...ownerMembership],
     });
 
@@ -112,6 +124,8 @@ export class DatabaseStack extends TerraformStack {
       input: {
         cdc_role_name: this.cdcRole.role.name,
         cdc_secret_arn: this.cdcRole.secret.arn,
+        cdc_secret_name: this.cdcRole.secret.name,
+        heartbeat_table: heartbeatTable,
         publication_name: this.publication.publication.name,
         replication_slot_name: this.publication.slot.name,
         captured_tables: capture.tables.map((t) => `${t.schema}.${t.table}`),
@@ -121,6 +135,8 @@ export class DatabaseStack extends TerraformStack {
     });
     this.capture = {
       cdcSecretArn: ready.output.lookup("cdc_secret_arn"),
+      cdcSecretName: ready.output.lookup("cdc_secret_name"),
+      heartbeatTable: ready.output.lookup("heartbeat_table"),
       publicationName: ready.output.lookup("publication_name"),
       replicationSlotName: ready.output.lookup("replication_slot_name"),
     };

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load";
+import { debeziumConnectorConfiguration } from "../../src/connectors/debezium-config";
+import { HEARTBEAT_TABLE } from "../../src/database/capture-sql";
 import { describeWithPostgres } from "../support/pg-tier";
 import { decodeChanges } from "../support/pgoutput";
 import { type ConnectionParams, ThrowawayPostgres, withClient } from "../support/postgres";
@@ -14,6 +16,29 @@ import {
 import { DEMO_CONFIG, synthesize } from "../support/synth";
 
 const config = loadConfigFile(DEMO_CONFIG);
+
+/** The heartbeat.action.query the connectors stack gives Debezium, with the table the database stack names. */
+function synthesizedHeartbeatQuery(): string {
+  const query = debeziumConnectorConfiguration(
+    {
+      databaseHost: "",
+      databasePort: "",
+      databaseName: "",
+      credentialsSecretName: "",
+      publicationName: "",
+      slotName: "",
+      topicPrefix: "",
+      tables: [],
+      snapshotMode: "initial",
+      heartbeatIntervalMs: 1000,
+      heartbeatTable: `${config.capture.heartbeatSchema}.${HEARTBEAT_TABLE}`,
+      replicationFactor: 3,
+    },
+    { join: (sep, list) => list.join(sep) },
+  )["heartbeat.action.query"];
+  if (!query) throw new Error("no heartbeat.action.query");
+  return query;
+}
 const { cdcRoleName, publicationName, slotName } = config.capture;
 
 describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
@@ -96,9 +121,10 @@ describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
   it("publishes exactly the captured tables, without TRUNCATE", async () => {
     const publication = await asMaster(async (c) => ({
       tables: (
-        await c.query("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = $1", [
-          publicationName,
-        ])
+        await c.query(
+          "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = $1 ORDER BY 1, 2",
+          [publicationName],
+        )
       ).rows,
       flags: (
         await c.query(
@@ -107,7 +133,10 @@ describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
         )
       ).rows,
     }));
-    expect(publication.tables).toEqual([{ schemaname: "public", tablename: "student" }]);
+    expect(publication.tables).toEqual([
+      { schemaname: "cdc", tablename: "debezium_heartbeat" },
+      { schemaname: "public", tablename: "student" },
+    ]);
     expect(publication.flags).toEqual([
       { puballtables: false, pubinsert: true, pubupdate: true, pubdelete: true, pubtruncate: false },
     ]);
@@ -184,6 +213,33 @@ describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
         await expect(c.query(sql), sql).rejects.toThrow(/permission denied|must be owner/);
       }
     });
+  });
+
+  it("lets the CDC role run Debezium's heartbeat query, and the heartbeat reaches the slot", async () => {
+    const slot = "test_heartbeat";
+    await asCdc((c) => c.query("SELECT FROM pg_create_logical_replication_slot($1, 'pgoutput')", [slot]));
+    try {
+      const query = synthesizedHeartbeatQuery();
+      await asCdc((c) => c.query(query));
+      const raw = await asCdc((c) =>
+        c.query(
+          "SELECT data FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', $2)",
+          [slot, publicationName],
+        ),
+      );
+      const changes = decodeChanges(raw.rows.map((r) => r.data));
+      expect(changes.map((c) => [c.kind, `${c.relation.schema}.${c.relation.table}`])).toEqual([
+        ["update", "cdc.debezium_heartbeat"],
+      ]);
+      await asCdc(async (c) => {
+        await expect(c.query("DELETE FROM cdc.debezium_heartbeat")).rejects.toThrow(/permission denied/);
+        await expect(c.query("INSERT INTO cdc.debezium_heartbeat (id) VALUES (2)")).rejects.toThrow(
+          /permission denied/,
+        );
+      });
+    } finally {
+      await asCdc((c) => c.query("SELECT pg_drop_replication_slot($1)", [slot]));
+    }
   });
 
   it("lets the CDC role read tables created later (default privileges)", async () => {

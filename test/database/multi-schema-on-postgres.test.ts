@@ -90,14 +90,19 @@ describeWithPostgres(
       ]);
     });
 
-    it("publishes exactly the three captured tables", async () => {
+    it("publishes exactly the three captured tables and the heartbeat table", async () => {
       const tables = await withClient(server, master, (c) =>
         c.query(
           "SELECT schemaname || '.' || tablename AS t FROM pg_publication_tables WHERE pubname = $1 ORDER BY 1",
           [publicationName],
         ),
       );
-      expect(tables.rows.map((r) => r.t)).toEqual(["public.student", "sales.customers", "sales.orders"]);
+      expect(tables.rows.map((r) => r.t)).toEqual([
+        "cdc.debezium_heartbeat",
+        "public.student",
+        "sales.customers",
+        "sales.orders",
+      ]);
     });
 
     it("grants read on every captured schema, and on tables created there later", async () => {

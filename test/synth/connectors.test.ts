@@ -160,14 +160,21 @@ describe("demo-connectors: Debezium", () => {
     });
   });
 
-  it("logs in with the CDC role's secret through the config provider, never a literal", () => {
-    const secret = `${DATABASE}.cross-stack-output-terraform_dataCaptureReadyoutputcdc_secret_arn`;
-    expect(config["database.user"]).toBe(
-      `\${join("", ["$\${secretsmanager:", urlencode(${secret}), ":username}"])}`,
-    );
+  it("logs in with the CDC role's secret, by name, through the config provider, never a literal", () => {
+    const secret = `${DATABASE}.cross-stack-output-terraform_dataCaptureReadyoutputcdc_secret_name`;
+    expect(config["database.user"]).toBe(`\${join("", ["$\${secretsmanager:", ${secret}, ":username}"])}`);
     expect(config["database.password"]).toBe(
-      `\${join("", ["$\${secretsmanager:", urlencode(${secret}), ":password}"])}`,
+      `\${join("", ["$\${secretsmanager:", ${secret}, ":password}"])}`,
     );
+    // A connector setting: without it MSK Connect restarts the connector on each provider refresh.
+    expect(config["config.action.reload"]).toBe("none");
+  });
+
+  it("beats through the database stack's heartbeat table, so the slot advances on a quiet database", () => {
+    expect(config["heartbeat.action.query"]).toBe(
+      `UPDATE \${${DATABASE}.cross-stack-output-terraform_dataCaptureReadyoutputheartbeat_table} SET beat_at = now() WHERE id = 1`,
+    );
+    expect(config["table.include.list"]).not.toContain("heartbeat");
   });
 
   it("sends heartbeats, keeps decimals exact in JSON, and creates replicated topics", () => {
@@ -188,13 +195,12 @@ describe("demo-connectors: Debezium", () => {
     const content = worker.properties_file_content as string;
     expect(worker.name).toBe(`cdc-lake-demo-debezium-source-worker-${sha256Text(content).slice(0, 8)}`);
     expect(content.trim().split("\n")).toEqual([
-      "config.action.reload=none",
       "config.providers=secretsmanager",
       "config.providers.secretsmanager.class=com.amazonaws.kafka.config.providers.SecretsManagerConfigProvider",
       "config.providers.secretsmanager.param.region=us-east-1",
       "key.converter=org.apache.kafka.connect.json.JsonConverter",
       "key.converter.schemas.enable=false",
-      "offset.storage.topic=__amazon_msk_connect_offsets_cdc-lake-demo-debezium-source",
+      "offset.storage.topic=cdc-lake-demo-debezium-source.offsets",
       "value.converter=org.apache.kafka.connect.json.JsonConverter",
       "value.converter.schemas.enable=false",
     ]);
@@ -242,6 +248,13 @@ describe("demo-connectors: S3 sink", () => {
     expect(target.topics.split(",")).toEqual(written);
     expect(written).toEqual(["shop.public.student", "shop.sales.orders"]);
     multi.cleanup();
+  });
+
+  it("commits offsets, and so checks its rotation, every 10 s (the bound on the delay to S3)", () => {
+    const worker = byPath(stack, "aws_mskconnect_worker_configuration")[
+      "demo-connectors/S3SinkWorkerConfiguration/Resource"
+    ] as TerraformJson;
+    expect(worker.properties_file_content).toContain("offset.flush.interval.ms=10000\n");
   });
 
   it("writes plain JSON to the lake bucket, partitioned by hour, within a bounded delay", () => {
@@ -293,15 +306,23 @@ describe("demo-connectors: execution roles", () => {
         arnOf("topic", "__debezium-heartbeat.cdc-lake-demo"),
       ],
     });
-    expect(s.CdcRoleCredentials?.resources).toEqual([
-      `\${${DATABASE}.cross-stack-output-terraform_dataCaptureReadyoutputcdc_secret_arn}`,
+    expect(s.CdcRoleCredentials).toMatchObject({
+      actions: ["secretsmanager:GetSecretValue"],
+      resources: [`\${${DATABASE}.cross-stack-output-terraform_dataCaptureReadyoutputcdc_secret_arn}`],
+    });
+    // Only its own internal topics and its fixed offset topic: not another connector's offsets.
+    expect(s.ConnectInternalTopics?.resources).toEqual([
+      arnOf("topic", "__amazon_msk_connect_*_cdc-lake-demo-debezium-source_*"),
     ]);
+    expect(s.OffsetTopic?.resources).toEqual([arnOf("topic", "cdc-lake-demo-debezium-source.offsets")]);
+    expect(s.ConnectGroups?.resources).toEqual([arnOf("group", "__amazon_msk_connect_*")]);
     expect(Object.keys(s).sort()).toEqual([
       "CdcRoleCredentials",
       "ChangeAndHeartbeatTopics",
       "Cluster",
       "ConnectGroups",
       "ConnectInternalTopics",
+      "OffsetTopic",
     ]);
   });
 

@@ -135,7 +135,9 @@ describe("demo-database: grants", () => {
   const after = ["terraform_data.CapturedTables_73BACD4E", "postgresql_role.CdcRole_40CE4EE7"];
 
   it("grants USAGE on the schema and SELECT on the captured tables, after the tables exist", () => {
-    const grants = Object.values<any>(db.resource.postgresql_grant).map(({ "//": _, ...g }) => g);
+    const grants = Object.values<any>(db.resource.postgresql_grant)
+      .filter((g) => g.schema === "public")
+      .map(({ "//": _, ...g }) => g);
     expect(grants).toEqual([
       {
         database: "msk_db",
@@ -155,6 +157,20 @@ describe("demo-database: grants", () => {
         depends_on: after,
       },
     ]);
+  });
+
+  it("lets the CDC role update only Debezium's heartbeat table, in its own schema", () => {
+    const heartbeat = Object.values<any>(db.resource.postgresql_grant)
+      .filter((g) => g.schema === "cdc")
+      .map((g) => [g.object_type, g.objects ?? null, g.privileges]);
+    expect(heartbeat).toEqual([
+      ["schema", null, ["USAGE"]],
+      ["table", ["debezium_heartbeat"], ["SELECT", "UPDATE"]],
+    ]);
+    const step = captureSqlStep(db);
+    expect(step.sql).toContain(
+      'CREATE TABLE IF NOT EXISTS "cdc"."debezium_heartbeat" (id integer PRIMARY KEY, beat_at timestamptz NOT NULL DEFAULT now());',
+    );
   });
 
   it("makes future tables of the table owner readable", () => {
@@ -178,6 +194,8 @@ describe("demo-database: grants", () => {
     );
     const grants = Object.values<any>(multi.stacks["demo-database"]?.resource.postgresql_grant);
     expect(grants.map((g) => `${g.schema}:${g.object_type}`).sort()).toEqual([
+      "cdc:schema",
+      "cdc:table",
       "public:schema",
       "public:table",
       "sales:schema",
@@ -193,7 +211,8 @@ describe("demo-database: publication and slot", () => {
     expect(publication).toEqual({
       name: "cdc_lake_demo_publication",
       database: "msk_db",
-      tables: ["public.student"],
+      // The heartbeat table too: its updates reach the slot and let it advance on a quiet database.
+      tables: ["public.student", "cdc.debezium_heartbeat"],
       publish_param: ["insert", "update", "delete"],
       depends_on: ["terraform_data.CapturedTables_73BACD4E"],
     });
@@ -276,6 +295,8 @@ describe("demo-database: outputs for the connectors stack", () => {
       "postgresql_grant.CdcRole_SchemaUsage-public_8107E511",
       "postgresql_grant.CdcRole_TablesSelect-public_4D51297F",
       "postgresql_default_privileges.CdcRole_FutureTablesSelect-public_EA49C2E8",
+      "postgresql_grant.CdcRole_HeartbeatSchemaUsage-cdc_F2D625E9",
+      "postgresql_grant.CdcRole_HeartbeatTableUpdate_0E82A2D6",
       "aws_secretsmanager_secret_version.CdcRole_SecretValue_FA0DEA67",
       "postgresql_replication_slot.Publication_Slot_735EE251",
       "terraform_data.CapturedTables_73BACD4E",

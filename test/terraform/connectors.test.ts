@@ -47,14 +47,13 @@ describeWithTerraform("terraform: demo-connectors", (tier) => {
     }
   });
 
-  it("turns the secret reference into what the config provider expects: ${secretsmanager:<url-encoded ARN>:password}", () => {
+  it("turns the secret reference into what the config provider expects: ${secretsmanager:<name>:password}", () => {
     const connector = Object.values<any>(
       complete.stacks["demo-connectors"]?.resource.aws_mskconnect_connector,
     )[0];
     const template = connector.connector_configuration["database.password"] as string;
-    const arn =
-      "arn:aws:secretsmanager:us-east-1:123456789012:secret:cdc-lake-demo/postgres/cdc_lake_demo_cdc-AbC123";
-    const expression = template.replace(/data\.terraform_remote_state\.[^)]+/, JSON.stringify(arn));
+    const name = "cdc-lake-demo/postgres/cdc_lake_demo_cdc-20261126073000000000000001";
+    const expression = template.replace(/data\.terraform_remote_state\.[^,]+/, JSON.stringify(name));
     const dir = mkdtempSync(join(root, "console-"));
     writeFileSync(join(dir, ".terraformrc"), "");
     const result = spawnSync(tier.terraform, ["console"], {
@@ -64,7 +63,7 @@ describeWithTerraform("terraform: demo-connectors", (tier) => {
       env: { ...process.env, TF_CLI_CONFIG_FILE: join(dir, ".terraformrc"), CHECKPOINT_DISABLE: "1" },
     });
     expect(result.stdout.trim()).toBe(
-      '"${secretsmanager:arn%3Aaws%3Asecretsmanager%3Aus-east-1%3A123456789012%3Asecret%3Acdc-lake-demo%2Fpostgres%2Fcdc_lake_demo_cdc-AbC123:password}"',
+      '"${secretsmanager:cdc-lake-demo/postgres/cdc_lake_demo_cdc-20261126073000000000000001:password}"',
     );
   });
 });

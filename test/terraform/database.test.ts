@@ -55,6 +55,8 @@ describeWithTerraform("terraform: demo-database (AWS part)", (tier) => {
       "postgresql_default_privileges",
       "postgresql_grant",
       "postgresql_grant",
+      "postgresql_grant",
+      "postgresql_grant",
       "postgresql_publication",
       "postgresql_replication_slot",
       "postgresql_role",

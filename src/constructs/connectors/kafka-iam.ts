@@ -31,9 +31,15 @@ export class KafkaClusterArns {
   }
 }
 
-/** Kafka Connect's own topics and groups on MSK Connect (configs, offsets, status; connect-<name>). */
-export const MSK_CONNECT_INTERNAL_TOPICS = "__amazon_msk_connect_*";
+/**
+ * One connector's own internal topics on MSK Connect: `__amazon_msk_connect_<configs|offsets|status>_<name>_<id>`.
+ * Per connector, so one connector's role cannot rewrite another's offsets.
+ * @see https://docs.aws.amazon.com/msk/latest/developerguide/msk-connect-manage-connector-offsets.html
+ */
+export const internalTopics = (connectorName: string) => `__amazon_msk_connect_*_${connectorName}_*`;
+/** Kafka Connect's worker groups on MSK Connect. */
 export const MSK_CONNECT_INTERNAL_GROUPS = "__amazon_msk_connect_*";
+/** A sink connector's consumer group. */
 export const connectGroup = (connectorName: string) => `connect-${connectorName}`;
 
 /** The IAM actions each role gets, in one place. */

@@ -13,6 +13,8 @@ export interface PostgresConnection {
 
 export interface CapturedTablesProps {
   readonly tables: readonly CapturedTable[];
+  /** Schema of Debezium's heartbeat table, created by the same SQL. */
+  readonly heartbeatSchema: string;
   readonly connection: PostgresConnection;
   /**
    * Identity of the database instance (RDS resource id): a new or restored instance has none of the
@@ -45,7 +47,7 @@ export class CapturedTables extends Construct {
 
   constructor(scope: Construct, id: string, props: CapturedTablesProps) {
     super(scope, id);
-    this.sql = renderCaptureSql(props.tables);
+    this.sql = renderCaptureSql(props.tables, props.heartbeatSchema);
     this.sqlSha256 = sha256(this.sql);
     const c = props.connection;
     this.resource = new DataResource(this, "Resource", {

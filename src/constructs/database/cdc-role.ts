@@ -81,6 +81,24 @@ export class CdcRole extends Construct {
     });
   }
 
+  /** What heartbeat.action.query needs: USAGE on the heartbeat schema, SELECT and UPDATE on its table. */
+  grantHeartbeat(schema: string, table: string, after: ITerraformDependable[]): ITerraformDependable[] {
+    const common = { database: this.database, role: this.role.name, schema, dependsOn: after };
+    return [
+      new Grant(this, `HeartbeatSchemaUsage-${schema}`, {
+        ...common,
+        objectType: "schema",
+        privileges: ["USAGE"],
+      }),
+      new Grant(this, "HeartbeatTableUpdate", {
+        ...common,
+        objectType: "table",
+        objects: [table],
+        privileges: ["SELECT", "UPDATE"],
+      }),
+    ];
+  }
+
   /**
    * USAGE on `schema`, SELECT on its captured `tables`, and SELECT on the tables `tableOwner` creates
    * there later (so capturing one more needs no new grant). Only the captured tables: reading the rest of
