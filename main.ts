@@ -15,7 +15,7 @@ exitOnUserError(() => {
     for (const warning of collectWarnings(app)) process.stderr.write(`${warning}\n`);
   }
   // Error findings throw (no stacks are left behind); warnings go to stderr, the summary to stdout.
-  const report = guardrailReport(guardrails);
+  const report = guardrailReport(guardrails, config.guardrails.failOn);
   for (const line of report.warnings) process.stderr.write(`${line}\n`);
   for (const line of report.summary) process.stdout.write(`${line}\n`);
 });

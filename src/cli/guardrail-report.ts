@@ -5,17 +5,21 @@ import { UserError } from "./exit";
  * What synth says about guardrails: throws on open error findings (one line each), otherwise returns
  * the lines to print: open warnings, stale suppressions, and a short summary of the declared ones.
  */
-export function guardrailReport(guardrails: GuardrailsAspect): { warnings: string[]; summary: string[] } {
-  const errors = guardrails.open.filter((f) => f.level === "error");
+export function guardrailReport(
+  guardrails: GuardrailsAspect,
+  failOn: "error" | "warning" = "error",
+): { warnings: string[]; summary: string[] } {
+  const failing = (f: { level: string }) => f.level === "error" || failOn === "warning";
+  const errors = guardrails.open.filter(failing);
   if (errors.length > 0) {
     throw new UserError(
       [
-        `guardrails: ${errors.length} error finding(s); fix them, or suppress one with a reason (guardrails.suppressions):`,
+        `guardrails: ${errors.length} finding(s) at or above guardrails.failOn (${failOn}); fix them, or suppress one with a reason (guardrails.suppressions):`,
         ...errors.map((f) => `  ${formatFinding(f)}`),
       ].join("\n"),
     );
   }
-  const warnings = guardrails.open.map((f) => `warning: ${formatFinding(f)}`);
+  const warnings = guardrails.open.filter((f) => !failing(f)).map((f) => `warning: ${formatFinding(f)}`);
   for (const s of guardrails.unusedSuppressions) {
     warnings.push(
       `warning: suppression of ${s.rule} for ${s.resources.join(", ")} matches nothing: remove it`,

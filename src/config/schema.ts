@@ -409,12 +409,18 @@ const SuppressionSchema = z
 
 const GuardrailsSchema = z
   .strictObject({
+    failOn: z
+      .enum(["error", "warning"])
+      .default("error")
+      .describe(
+        "Lowest level that fails synth. warning: every rule is mandatory (the production profile). Default: error.",
+      ),
     suppressions: z
       .array(SuppressionSchema)
       .default([])
       .describe("Declared exceptions, each with a reason; synth prints them. Default: none."),
   })
-  .default({ suppressions: [] })
+  .default({ failOn: "error", suppressions: [] })
   .describe("Guardrails (RULES.md): error findings fail synth, warnings print, unless suppressed here.");
 
 const LogsSchema = z
