@@ -193,6 +193,16 @@ const DatabaseSchema = z
       .array(z.enum(["postgresql", "upgrade", "iam-db-auth-error"]))
       .default(["postgresql", "upgrade"])
       .describe("PostgreSQL logs exported to CloudWatch Logs. Default: postgresql, upgrade."),
+    connectThrough: z
+      .strictObject({
+        host: z.string().min(1).describe("Host the tunnel listens on, e.g. localhost."),
+        port: z.number().int().min(1).max(65535).describe("Port the tunnel listens on."),
+      })
+      .optional()
+      .describe(
+        "Where the database stack (provider and psql) connects instead of the RDS endpoint: the local end of " +
+          "a tunnel to a private RDS, e.g. SSM port forwarding. TLS still applies. Default: the RDS endpoint.",
+      ),
     maxSlotWalKeepSizeMiB: z
       .number()
       .int()

@@ -44,9 +44,10 @@ export class DatabaseStack extends TerraformStack {
       secret_id: platform.database.masterUserSecretArn,
     });
     const masterPassword = Fn.lookup(Fn.jsondecode(masterSecret.attribute("secret_string")), "password");
+    // A private RDS is reached through a tunnel (database.connectThrough) or from inside the VPC.
     const connection = {
-      host: platform.database.instance.address,
-      port: platform.database.instance.port,
+      host: database.connectThrough?.host ?? platform.database.instance.address,
+      port: database.connectThrough?.port ?? platform.database.instance.port,
       database: database.databaseName,
       username: database.masterUsername,
       password: masterPassword,
