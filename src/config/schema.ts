@@ -385,6 +385,19 @@ const ConnectorsSchema = z
   })
   .describe("The Debezium source and S3 sink connectors on MSK Connect (Kafka Connect 2.7.1).");
 
+const AlertsSchema = z
+  .strictObject({
+    snsTopicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, "expected an SNS topic ARN")
+      .optional()
+      .describe(
+        "SNS topic the alarms (replication slot lag, free storage) notify. Default: none (console only).",
+      ),
+  })
+  .default({})
+  .describe("CloudWatch alarms on the source database.");
+
 const EncryptionSchema = z
   .strictObject({
     customerManagedKey: z
@@ -541,6 +554,7 @@ export const PipelineConfigFileSchema = z
     streaming: StreamingSchema,
     storage: StorageSchema,
     encryption: EncryptionSchema,
+    alerts: AlertsSchema,
     logs: LogsSchema,
     connectors: ConnectorsSchema,
     capture: CaptureSchema,

@@ -6,6 +6,7 @@ import { CdcPostgres } from "../constructs/database/cdc-postgres";
 import { PipelineNetwork } from "../constructs/network/pipeline-network";
 import { PipelineSecurityGroup } from "../constructs/network/security-group";
 import { PipelineLogGroup } from "../constructs/observability/log-group";
+import { ReplicationAlarms } from "../constructs/observability/replication-alarms";
 import { VpcFlowLogs } from "../constructs/observability/vpc-flow-logs";
 import { PipelineKey } from "../constructs/security/pipeline-key";
 import { PrivateBucket } from "../constructs/storage/private-bucket";
@@ -106,6 +107,14 @@ export class PlatformStack extends TerraformStack {
     );
     db.allowedCidrs.forEach((cidr, i) => {
       this.database.allowFrom(`Operator${i}`, { cidr }, `Operator network ${cidr} (database.allowedCidrs)`);
+    });
+
+    new ReplicationAlarms(this, "DatabaseAlarms", {
+      namePrefix: naming.name("postgres"),
+      dbInstanceIdentifier: this.database.instance.identifier,
+      allocatedStorageGiB: db.allocatedStorageGiB,
+      maxSlotWalKeepSizeMiB: db.maxSlotWalKeepSizeMiB,
+      topicArn: config.alerts.snsTopicArn,
     });
 
     const brokerLogs = new PipelineLogGroup(this, "BrokerLogs", {

@@ -20,7 +20,7 @@ describe("docs/config.md", () => {
     const undocumented = optional.filter(
       (line) =>
         !/Default:/.test(line) &&
-        !/^\| `(network|streaming|storage|logs|connectors|encryption|guardrails)` /.test(line),
+        !/^\| `(network|streaming|storage|logs|connectors|encryption|guardrails|alerts)` /.test(line),
     );
     expect(undocumented).toEqual([]);
   });

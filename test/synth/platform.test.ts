@@ -418,3 +418,26 @@ describe("secrets", () => {
     expect(json).not.toContain("msk_password");
   });
 });
+
+describe("demo-platform: alarms", () => {
+  const alarms = byPath(platform, "aws_cloudwatch_metric_alarm");
+
+  it("alarm on a replication slot retaining half the WAL cap, before PostgreSQL invalidates it", () => {
+    expect(alarms["demo-platform/DatabaseAlarms/SlotLag"]).toMatchObject({
+      namespace: "AWS/RDS",
+      metric_name: "OldestReplicationSlotLag",
+      dimensions: { DBInstanceIdentifier: refTo(platform, "demo-platform/Database/Resource", "identifier") },
+      comparison_operator: "GreaterThanThreshold",
+      threshold: 2560 * 1024 * 1024,
+      treat_missing_data: "notBreaching",
+    });
+  });
+
+  it("alarm when less than a fifth of the storage is free", () => {
+    expect(alarms["demo-platform/DatabaseAlarms/FreeStorage"]).toMatchObject({
+      metric_name: "FreeStorageSpace",
+      comparison_operator: "LessThanThreshold",
+      threshold: 20 * 0.2 * 1024 ** 3,
+    });
+  });
+});
