@@ -3,14 +3,12 @@ import { loadConfigFile } from "../../src/config/load";
 import { debeziumConnectorConfiguration } from "../../src/connectors/debezium-config";
 import { HEARTBEAT_TABLE } from "../../src/database/capture-sql";
 import { describeWithPostgres } from "../support/pg-tier";
-import { decodeChanges } from "../support/pgoutput";
 import { type ConnectionParams, ThrowawayPostgres, withClient } from "../support/postgres";
 import {
-  applyProviderResources,
+  applyDatabaseStack,
   captureSqlStep,
+  changesDuring,
   emulateRds,
-  grantReplicationLikeRds,
-  randomPassword,
   runCaptureSql,
 } from "../support/rds-emulation";
 import { DEMO_CONFIG, synthesize } from "../support/synth";
@@ -54,10 +52,7 @@ describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
     master = await emulateRds(server, config.database.masterUsername, config.database.databaseName);
     const first = runCaptureSql(step, master);
     if (first.code !== 0) throw new Error(`capture SQL failed:\n${first.output}`);
-    const cdcPassword = randomPassword();
-    await withClient(server, master, (c) => applyProviderResources(c, stack, { [cdcRoleName]: cdcPassword }));
-    await grantReplicationLikeRds(server);
-    cdc = server.params(cdcRoleName, cdcPassword, config.database.databaseName);
+    cdc = await applyDatabaseStack(server, master, stack, cdcRoleName);
   });
   afterAll(() => {
     server?.stop();
@@ -152,50 +147,37 @@ describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
   });
 
   it("streams the seed's test statements with full before-images to the CDC role", async () => {
-    const testSlot = "test_before_images";
-    await asCdc((c) => c.query("SELECT FROM pg_create_logical_replication_slot($1, 'pgoutput')", [testSlot]));
-    try {
-      await asMaster(async (c) => {
-        await c.query("TRUNCATE public.student RESTART IDENTITY");
+    await asMaster((c) => c.query("TRUNCATE public.student RESTART IDENTITY"));
+    const changes = await changesDuring(server, cdc, publicationName, () =>
+      asMaster(async (c) => {
         // The seed lab's "Test CDC Functionality", verbatim.
         await c.query("INSERT INTO student (name) VALUES ('John Doe'), ('Jane Smith')");
         await c.query("UPDATE student SET name = 'Updated Name' WHERE id = 1");
         await c.query("DELETE FROM student WHERE id = 2");
         await c.query("INSERT INTO student (name) SELECT 'Student ' || generate_series(1, 10)");
-      });
-      const raw = await asCdc((c) =>
-        c.query(
-          "SELECT data FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', $2)",
-          [testSlot, publicationName],
-        ),
-      );
-      const changes = decodeChanges(raw.rows.map((r) => r.data));
-      expect(changes.map((c) => c.kind)).toEqual([
-        "insert",
-        "insert",
-        "update",
-        "delete",
-        ...Array(10).fill("insert"),
-      ]);
-      expect(changes.every((c) => `${c.relation.schema}.${c.relation.table}` === "public.student")).toBe(
-        true,
-      );
-      expect(changes[0]?.relation.replicaIdentity).toBe("f");
-      expect(changes[2]).toMatchObject({
-        kind: "update",
-        oldKind: "O",
-        oldRow: { id: "1", name: "John Doe" },
-        newRow: { id: "1", name: "Updated Name" },
-      });
-      expect(changes[3]).toMatchObject({
-        kind: "delete",
-        oldKind: "O",
-        oldRow: { id: "2", name: "Jane Smith" },
-      });
-      expect(changes.at(-1)).toMatchObject({ kind: "insert", newRow: { id: "12", name: "Student 10" } });
-    } finally {
-      await asCdc((c) => c.query("SELECT pg_drop_replication_slot($1)", [testSlot]));
-    }
+      }),
+    );
+    expect(changes.map((c) => c.kind)).toEqual([
+      "insert",
+      "insert",
+      "update",
+      "delete",
+      ...Array(10).fill("insert"),
+    ]);
+    expect(changes.every((c) => `${c.relation.schema}.${c.relation.table}` === "public.student")).toBe(true);
+    expect(changes[0]?.relation.replicaIdentity).toBe("f");
+    expect(changes[2]).toMatchObject({
+      kind: "update",
+      oldKind: "O",
+      oldRow: { id: "1", name: "John Doe" },
+      newRow: { id: "1", name: "Updated Name" },
+    });
+    expect(changes[3]).toMatchObject({
+      kind: "delete",
+      oldKind: "O",
+      oldRow: { id: "2", name: "Jane Smith" },
+    });
+    expect(changes.at(-1)).toMatchObject({ kind: "insert", newRow: { id: "12", name: "Student 10" } });
   });
 
   it("lets the CDC role read but never write, alter or drop", async () => {
@@ -216,30 +198,17 @@ describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
   });
 
   it("lets the CDC role run Debezium's heartbeat query, and the heartbeat reaches the slot", async () => {
-    const slot = "test_heartbeat";
-    await asCdc((c) => c.query("SELECT FROM pg_create_logical_replication_slot($1, 'pgoutput')", [slot]));
-    try {
-      const query = synthesizedHeartbeatQuery();
-      await asCdc((c) => c.query(query));
-      const raw = await asCdc((c) =>
-        c.query(
-          "SELECT data FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', $2)",
-          [slot, publicationName],
-        ),
+    const query = synthesizedHeartbeatQuery();
+    const changes = await changesDuring(server, cdc, publicationName, () => asCdc((c) => c.query(query)));
+    expect(changes.map((c) => [c.kind, `${c.relation.schema}.${c.relation.table}`])).toEqual([
+      ["update", "cdc.debezium_heartbeat"],
+    ]);
+    await asCdc(async (c) => {
+      await expect(c.query("DELETE FROM cdc.debezium_heartbeat")).rejects.toThrow(/permission denied/);
+      await expect(c.query("INSERT INTO cdc.debezium_heartbeat (id) VALUES (2)")).rejects.toThrow(
+        /permission denied/,
       );
-      const changes = decodeChanges(raw.rows.map((r) => r.data));
-      expect(changes.map((c) => [c.kind, `${c.relation.schema}.${c.relation.table}`])).toEqual([
-        ["update", "cdc.debezium_heartbeat"],
-      ]);
-      await asCdc(async (c) => {
-        await expect(c.query("DELETE FROM cdc.debezium_heartbeat")).rejects.toThrow(/permission denied/);
-        await expect(c.query("INSERT INTO cdc.debezium_heartbeat (id) VALUES (2)")).rejects.toThrow(
-          /permission denied/,
-        );
-      });
-    } finally {
-      await asCdc((c) => c.query("SELECT pg_drop_replication_slot($1)", [slot]));
-    }
+    });
   });
 
   it("lets the CDC role read tables created later (default privileges)", async () => {

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load";
 import { describeWithPostgres } from "../support/pg-tier";
-import { decodeChanges } from "../support/pgoutput";
 import { type ConnectionParams, ThrowawayPostgres, withClient } from "../support/postgres";
 import {
+  applyDatabaseStack,
   applyOwnerMembership,
-  applyProviderResources,
   captureSqlStep,
+  changesDuring,
   emulateRds,
-  grantReplicationLikeRds,
   randomPassword,
   runCaptureSql,
 } from "../support/rds-emulation";
@@ -51,10 +50,7 @@ describeWithPostgres(
       await withClient(server, master, (c) => applyOwnerMembership(c, stack));
       const run = runCaptureSql(step, master);
       if (run.code !== 0) throw new Error(`capture SQL failed:\n${run.output}`);
-      const password = randomPassword();
-      await withClient(server, master, (c) => applyProviderResources(c, stack, { [cdcRoleName]: password }));
-      await grantReplicationLikeRds(server);
-      cdc = server.params(cdcRoleName, password, config.database.databaseName);
+      cdc = await applyDatabaseStack(server, master, stack, cdcRoleName);
     });
     afterAll(() => {
       server?.stop();
@@ -121,50 +117,36 @@ describeWithPostgres(
     });
 
     it("carries full before-images for FULL tables and only the key for DEFAULT ones", async () => {
-      const slot = "test_identities";
-      await withClient(server, cdc, (c) =>
-        c.query("SELECT FROM pg_create_logical_replication_slot($1, 'pgoutput')", [slot]),
-      );
-      try {
-        await withClient(server, master, async (c) => {
+      const changes = await changesDuring(server, cdc, publicationName, () =>
+        withClient(server, master, async (c) => {
           await c.query("INSERT INTO sales.orders (id, customer_id, total) VALUES (10, 1, 99.50)");
           await c.query("UPDATE sales.orders SET total = 120.00 WHERE id = 10");
           await c.query("DELETE FROM sales.orders WHERE id = 10");
           await c.query("UPDATE sales.customers SET vip = true WHERE id = 1");
           await c.query("DELETE FROM sales.customers WHERE id = 2");
-        });
-        const raw = await withClient(server, cdc, (c) =>
-          c.query(
-            "SELECT data FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', $2)",
-            [slot, publicationName],
-          ),
-        );
-        const [, orderUpdate, orderDelete, customerUpdate, customerDelete] = decodeChanges(
-          raw.rows.map((r) => r.data),
-        );
-        // DEFAULT: no old row on UPDATE (the key did not change); only the key on DELETE.
-        expect(orderUpdate).toMatchObject({ kind: "update", newRow: { id: "10", total: "120.00" } });
-        expect(orderUpdate && "oldRow" in orderUpdate ? orderUpdate.oldRow : undefined).toBeUndefined();
-        expect(orderDelete).toMatchObject({
-          kind: "delete",
-          oldKind: "K",
-          oldRow: { id: "10", customer_id: null, total: null },
-        });
-        // FULL: the whole old row.
-        expect(customerUpdate).toMatchObject({
-          kind: "update",
-          oldKind: "O",
-          oldRow: { id: "1", email: "a@example.com", vip: "f" },
-          newRow: { id: "1", email: "a@example.com", vip: "t" },
-        });
-        expect(customerDelete).toMatchObject({
-          kind: "delete",
-          oldKind: "O",
-          oldRow: { id: "2", email: "b@example.com", vip: "t" },
-        });
-      } finally {
-        await withClient(server, cdc, (c) => c.query("SELECT pg_drop_replication_slot($1)", [slot]));
-      }
+        }),
+      );
+      const [, orderUpdate, orderDelete, customerUpdate, customerDelete] = changes;
+      // DEFAULT: no old row on UPDATE (the key did not change); only the key on DELETE.
+      expect(orderUpdate).toMatchObject({ kind: "update", newRow: { id: "10", total: "120.00" } });
+      expect(orderUpdate && "oldRow" in orderUpdate ? orderUpdate.oldRow : undefined).toBeUndefined();
+      expect(orderDelete).toMatchObject({
+        kind: "delete",
+        oldKind: "K",
+        oldRow: { id: "10", customer_id: null, total: null },
+      });
+      // FULL: the whole old row.
+      expect(customerUpdate).toMatchObject({
+        kind: "update",
+        oldKind: "O",
+        oldRow: { id: "1", email: "a@example.com", vip: "f" },
+        newRow: { id: "1", email: "a@example.com", vip: "t" },
+      });
+      expect(customerDelete).toMatchObject({
+        kind: "delete",
+        oldKind: "O",
+        oldRow: { id: "2", email: "b@example.com", vip: "t" },
+      });
     });
 
     it("refuses REPLICA IDENTITY DEFAULT on an application table without a primary key", async () => {

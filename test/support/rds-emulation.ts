@@ -11,6 +11,7 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { Client } from "pg";
+import { type Change, decodeChanges } from "./pgoutput";
 import type { ConnectionParams, ThrowawayPostgres } from "./postgres";
 import { withClient } from "./postgres";
 import {
@@ -127,4 +128,48 @@ export async function applyProviderResources(
     ...slotStatements(stack),
   ];
   for (const sql of ordered) await client.query(sql);
+}
+
+/**
+ * Applies the stack's provider resources as the master (after its SQL ran), grants replication the way
+ * RDS would, and returns the CDC role's connection.
+ */
+export async function applyDatabaseStack(
+  server: ThrowawayPostgres,
+  master: ConnectionParams,
+  stack: TerraformJson,
+  cdcRoleName: string,
+): Promise<ConnectionParams> {
+  const password = randomPassword();
+  await withClient(server, master, (c) => applyProviderResources(c, stack, { [cdcRoleName]: password }));
+  await grantReplicationLikeRds(server);
+  return server.params(cdcRoleName, password, master.database);
+}
+
+/**
+ * What Debezium would receive: creates a pgoutput slot as `reader`, runs `act`, decodes the changes the
+ * slot holds for `publication`, and drops the slot.
+ */
+export async function changesDuring(
+  server: ThrowawayPostgres,
+  reader: ConnectionParams,
+  publication: string,
+  act: () => Promise<unknown>,
+): Promise<Change[]> {
+  const slot = `test_${randomBytes(4).toString("hex")}`;
+  await withClient(server, reader, (c) =>
+    c.query("SELECT FROM pg_create_logical_replication_slot($1, 'pgoutput')", [slot]),
+  );
+  try {
+    await act();
+    const raw = await withClient(server, reader, (c) =>
+      c.query(
+        "SELECT data FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', $2)",
+        [slot, publication],
+      ),
+    );
+    return decodeChanges(raw.rows.map((r) => r.data));
+  } finally {
+    await withClient(server, reader, (c) => c.query("SELECT pg_drop_replication_slot($1)", [slot]));
+  }
 }
