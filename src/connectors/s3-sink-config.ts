@@ -39,7 +39,8 @@ export function s3SinkConnectorConfiguration(s: S3SinkSettings): Record<string, 
     "behavior.on.null.values": "ignore",
     // Schemaless JSON: a new column is just a new field; no compatibility check to fail.
     "schema.compatibility": "NONE",
-    "s3.ssea.name": "AES256",
+    // No s3.ssea.name: an explicit encryption header would override the bucket's default (SSE-KMS with
+    // the pipeline's key), so the bucket decides.
   };
 }
 

@@ -6,6 +6,7 @@ import { LogRetention } from "./rules/log-retention";
 import { LogRetentionYear } from "./rules/log-retention-year";
 import { MskAuthAndTls } from "./rules/msk-auth-tls";
 import { MskConnectAuthAndTls } from "./rules/msk-connect-auth-tls";
+import { MskReplication } from "./rules/msk-replication";
 import { MskStorageAutoscaling } from "./rules/msk-storage-autoscaling";
 import { NetworkFlowLogs } from "./rules/network-flow-logs";
 import { NetworkOpenIngress } from "./rules/network-open-ingress";
@@ -45,6 +46,7 @@ export const ALL_RULES: readonly Rule[] = [
   KmsCustomerManaged,
   MskAuthAndTls,
   MskStorageAutoscaling,
+  MskReplication,
   MskConnectAuthAndTls,
   S3PublicAccessBlock,
   S3Encryption,

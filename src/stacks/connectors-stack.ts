@@ -240,6 +240,14 @@ export class ConnectorsStack extends TerraformStack {
                   effect: "Allow",
                   actions: ["kms:GenerateDataKey", "kms:Decrypt"],
                   resources: [platform.key.arn],
+                  // The key also serves RDS and MSK: only through S3.
+                  condition: [
+                    {
+                      test: "StringEquals",
+                      variable: "kms:ViaService",
+                      values: [`s3.${config.region}.amazonaws.com`],
+                    },
+                  ],
                 },
               ]
             : []),

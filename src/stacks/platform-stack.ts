@@ -99,6 +99,7 @@ export class PlatformStack extends TerraformStack {
       kmsKeyArn,
       performanceInsights: db.performanceInsights,
       logExports: db.logExports,
+      logRetentionDays: config.logs.retentionDays,
     });
     this.database.allowFrom(
       "Connectors",

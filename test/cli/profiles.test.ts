@@ -30,7 +30,7 @@ it("npm run synth of the demo prints its declared relaxations, and nothing else"
   );
   expect(run.code).toBe(0);
   expect(run.stderr).toBe("");
-  expect(run.stdout.split("\n")[0]).toBe("guardrails: 13 finding(s) suppressed by config:");
+  expect(run.stdout.split("\n")[0]).toBe("guardrails: 15 finding(s) suppressed by config:");
   expect(run.stdout).toContain(
     "  CDC-RDS1 (1): psql from the operator's machine, as in the seed lab; only database.allowedCidrs may connect\n",
   );

@@ -69,6 +69,14 @@ describe("the production profile", () => {
     ["force-destroyed buckets", "CDC-S3-5", (d: any) => (d.storage.forceDestroy = true)],
     ["a month of logs", "CDC-LOG2", (d: any) => (d.logs.retentionDays = 30)],
     [
+      "two brokers in two zones",
+      "CDC-MSK3",
+      (d: any) => {
+        d.network.availabilityZones = ["us-east-1a", "us-east-1b"];
+        d.streaming.brokerCount = 2;
+      },
+    ],
+    [
       "the internet admitted",
       "CDC-NET1",
       (d: any) => {
@@ -102,6 +110,8 @@ describe("the demo profile", () => {
       "CDC-LOG2 demo-connectors/Logs-debezium-source/Resource",
       "CDC-LOG2 demo-connectors/Logs-s3-sink/Resource",
       "CDC-LOG2 demo-platform/BrokerLogs/Resource",
+      "CDC-LOG2 demo-platform/Database/Logs-postgresql/Resource",
+      "CDC-LOG2 demo-platform/Database/Logs-upgrade/Resource",
       "CDC-LOG2 demo-platform/FlowLogs/Logs/Resource",
       "CDC-NET3 demo-platform/Database/SubnetGroup",
       "CDC-NET3 demo-platform/Kafka/Resource",

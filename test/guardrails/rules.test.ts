@@ -137,6 +137,18 @@ const FIXTURES: Record<string, { compliant: Json; nonCompliant: Json }> = {
     }),
     nonCompliant: stack(msk(mskCompliant)),
   },
+  "CDC-MSK3": {
+    compliant: stack({
+      aws_msk_configuration: {
+        c: { server_properties: "default.replication.factor=3\nmin.insync.replicas=2" },
+      },
+    }),
+    nonCompliant: stack({
+      aws_msk_configuration: {
+        c: { server_properties: "default.replication.factor=2\nmin.insync.replicas=1" },
+      },
+    }),
+  },
   "CDC-MSKC1": {
     compliant: stack({
       aws_mskconnect_connector: {
@@ -304,6 +316,38 @@ describe("guardrail rules", () => {
     it("flags its non-compliant fixture", () => {
       expect(verdicts(rule, FIXTURES[id]?.nonCompliant ?? {})).toContain("non-compliant");
     });
+  });
+
+  it("CDC-IAM1 also flags whole-service actions and literal policy strings", () => {
+    const rule = ALL_RULES.find((r) => r.id === "CDC-IAM1") as Rule;
+    const doc = (statement: Json) =>
+      stack({}, { aws_iam_policy_document: { d: { statement: [statement] } } });
+    expect(
+      verdicts(rule, doc({ effect: "Allow", actions: ["s3:*"], resources: ["arn:aws:s3:::b"] })),
+    ).toEqual(["non-compliant"]);
+    expect(verdicts(rule, doc({ effect: "Deny", actions: ["s3:*"], resources: ["arn:aws:s3:::b"] }))).toEqual(
+      ["compliant"],
+    );
+    const literal = JSON.stringify({ Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
+    expect(verdicts(rule, stack({ aws_iam_role_policy: { p: { policy: literal } } }))).toEqual([
+      "non-compliant",
+    ]);
+  });
+
+  it("CDC-SEC1 finds literals inside expressions and worker properties, not ephemeral references", () => {
+    const rule = ALL_RULES.find((r) => r.id === "CDC-SEC1") as Rule;
+    const version = (value: string) =>
+      stack({ aws_secretsmanager_secret_version: { v: { secret_string_wo: value } } });
+    expect(verdicts(rule, version('${jsonencode({"username" = "u", "password" = "hunter2"})}'))).toEqual([
+      "non-compliant",
+    ]);
+    expect(
+      verdicts(rule, version('${jsonencode({"username" = "u", "password" = ephemeral.x.random_password})}')),
+    ).toEqual(["compliant"]);
+    const worker = (content: string) =>
+      stack({ aws_mskconnect_worker_configuration: { w: { properties_file_content: content } } });
+    expect(verdicts(rule, worker("database.password=hunter2\n"))).toEqual(["non-compliant"]);
+    expect(verdicts(rule, worker("config.providers=secretsmanager\n"))).toEqual(["compliant"]);
   });
 
   it("CDC-SEC1 also finds a literal password in a provider block", () => {

@@ -273,6 +273,10 @@ describe("demo-connectors: S3 sink", () => {
     });
   });
 
+  it("leaves encryption to the bucket (SSE-KMS with the pipeline's key), sending no header of its own", () => {
+    expect(config["s3.ssea.name"]).toBeUndefined();
+  });
+
   it("ignores Debezium's tombstones instead of failing on them", () => {
     expect(config["behavior.on.null.values"]).toBe("ignore");
   });
@@ -340,6 +344,13 @@ describe("demo-connectors: execution roles", () => {
       arnOf("group", "connect-cdc-lake-demo-s3-sink"),
     ]);
     expect(JSON.stringify(s)).not.toContain("secretsmanager");
+    // The pipeline's key serves RDS and MSK too: the sink may use it only through S3.
+    expect(s.LakeKey).toMatchObject({
+      actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+      condition: [
+        { test: "StringEquals", variable: "kms:ViaService", values: ["s3.us-east-1.amazonaws.com"] },
+      ],
+    });
   });
 
   it("never grant a bare '*' action or resource", () => {

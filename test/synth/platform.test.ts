@@ -441,3 +441,18 @@ describe("demo-platform: alarms", () => {
     });
   });
 });
+
+describe("demo-platform: RDS log exports", () => {
+  it("create the export log groups with retention before the instance, so RDS does not create them without", () => {
+    const groups = byPath(platform, "aws_cloudwatch_log_group");
+    expect(
+      ["postgresql", "upgrade"].map((log) => groups[`demo-platform/Database/Logs-${log}/Resource`]),
+    ).toMatchObject([
+      { name: "/aws/rds/instance/cdc-lake-demo-postgres/postgresql", retention_in_days: 7 },
+      { name: "/aws/rds/instance/cdc-lake-demo-postgres/upgrade", retention_in_days: 7 },
+    ]);
+    const instance = single(platform, "aws_db_instance");
+    expect(instance.enabled_cloudwatch_logs_exports).toEqual(["postgresql", "upgrade"]);
+    expect(instance.depends_on).toHaveLength(2);
+  });
+});

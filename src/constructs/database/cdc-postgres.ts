@@ -4,6 +4,7 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { type Peer, PipelineSecurityGroup } from "../network/security-group";
+import { PipelineLogGroup } from "../observability/log-group";
 
 export interface CdcPostgresProps {
   /** Physical name of the instance, its parameter group, subnet group and security group. */
@@ -41,6 +42,8 @@ export interface CdcPostgresProps {
   readonly performanceInsights?: boolean;
   /** Logs exported to CloudWatch Logs. @default ["postgresql", "upgrade"] */
   readonly logExports?: string[];
+  /** Retention of the exported logs' groups. */
+  readonly logRetentionDays: number;
 }
 
 /**
@@ -91,6 +94,16 @@ export class CdcPostgres extends Construct {
       subnetIds: [...props.subnetIds],
     });
 
+    // RDS would create the export groups itself, without retention: create them first, with one.
+    const logExports = props.logExports ?? ["postgresql", "upgrade"];
+    const logGroups = logExports.map(
+      (log) =>
+        new PipelineLogGroup(this, `Logs-${log}`, {
+          name: `/aws/rds/instance/${props.name}/${log}`,
+          retentionDays: props.logRetentionDays,
+        }).resource,
+    );
+
     const skipFinalSnapshot = props.skipFinalSnapshot ?? false;
     this.instance = new DbInstance(this, "Resource", {
       identifier: props.name,
@@ -104,7 +117,7 @@ export class CdcPostgres extends Construct {
       performanceInsightsEnabled: props.performanceInsights ?? true,
       performanceInsightsRetentionPeriod: (props.performanceInsights ?? true) ? 7 : undefined,
       performanceInsightsKmsKeyId: (props.performanceInsights ?? true) ? props.kmsKeyArn : undefined,
-      enabledCloudwatchLogsExports: props.logExports ?? ["postgresql", "upgrade"],
+      enabledCloudwatchLogsExports: logExports,
       port: props.port,
       dbName: props.databaseName,
       username: props.masterUsername,
@@ -123,6 +136,7 @@ export class CdcPostgres extends Construct {
         ? undefined
         : `${props.name}-final-${Fn.formatdate("YYYYMMDDhhmmss", Fn.timestamp())}`,
       lifecycle: { ignoreChanges: ["final_snapshot_identifier"] },
+      dependsOn: logGroups,
       backupRetentionPeriod: props.backupRetentionDays ?? 7,
       copyTagsToSnapshot: true,
       autoMinorVersionUpgrade: true,

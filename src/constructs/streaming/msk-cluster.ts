@@ -70,6 +70,8 @@ export class CdcKafkaCluster extends Construct {
         .join("\n"),
     });
 
+    // Volumes grow only with a maximum above the start size; only then may Terraform ignore the size.
+    const autoscaled = (props.maxBrokerVolumeGiB ?? 0) > props.brokerVolumeGiB;
     this.cluster = new MskCluster(this, "Resource", {
       clusterName: props.name,
       kafkaVersion: props.kafkaVersion,
@@ -91,13 +93,11 @@ export class CdcKafkaCluster extends Construct {
         brokerLogs: { cloudwatchLogs: { enabled: true, logGroup: props.brokerLogGroupName } },
       },
       // Storage autoscaling changes the volume size outside Terraform.
-      lifecycle: props.maxBrokerVolumeGiB
+      lifecycle: autoscaled
         ? { ignoreChanges: ["broker_node_group_info[0].storage_info[0].ebs_storage_info[0].volume_size"] }
         : undefined,
     });
-    if (props.maxBrokerVolumeGiB && props.maxBrokerVolumeGiB > props.brokerVolumeGiB) {
-      this.autoscaleStorage(props.maxBrokerVolumeGiB);
-    }
+    if (autoscaled && props.maxBrokerVolumeGiB) this.autoscaleStorage(props.maxBrokerVolumeGiB);
   }
 
   /**

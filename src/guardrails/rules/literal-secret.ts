@@ -1,17 +1,37 @@
 import { isExpression, type Json, type Rule } from "../rule";
 
-/** Keys that hold a secret value (not its ARN, version, length or a flag about it). */
-const SECRET_KEY = /(^|[._-])(password|passwd|secret|token|private_key|secret_key|access_key)([._-]|$)/i;
+/** Keys that hold a secret value (not its ARN, name, version, length or a flag about it). */
+const SECRET_KEY =
+  /(^|[._-])(password|passwd|sslpassword|secret|token|private_key|secret_key|access_key|api_key|jaas|user\.info)([._-]|$)/i;
 const NOT_A_SECRET =
-  /(_arn|_id|_version|_length|_name|_kms_key_id|_wo_version|^manage_|^secret_id$|^secret_string_wo_version$)/i;
+  /(_arn|_id|_ids|_version|_length|_name|_ttl|_kms_key_id|\.name|^manage_|^secret_id$|^secret_string_wo_version$)$|^manage_/i;
+/** Where a computed value may legitimately come from: ephemeral values, Secrets Manager references. */
+const SAFE_SOURCE = /ephemeral\.|\$\$\{secretsmanager:|data\.aws_secretsmanager_/;
+/** A literal assigned to a secret-looking key inside an expression: `password = "hunter2"`. */
+const LITERAL_IN_EXPRESSION = /"?(password|secret|token)"?\s*=\s*\\?"[^"$\\]+\\?"/i;
+/** A `key=value` line (worker properties) whose key names a secret and whose value is not a reference. */
+const PROPERTY_LINE = /^\s*([\w.-]+)\s*=\s*(.+)$/;
+
+function leakedIn(value: string, key: string): boolean {
+  if (key === "properties_file_content") {
+    return value.split("\n").some((line) => {
+      const m = PROPERTY_LINE.exec(line);
+      return (
+        !!m && SECRET_KEY.test(m[1] ?? "") && !NOT_A_SECRET.test(m[1] ?? "") && !(m[2] ?? "").includes("${")
+      );
+    });
+  }
+  if (!SECRET_KEY.test(key) || NOT_A_SECRET.test(key) || value === "") return false;
+  if (!isExpression(value)) return true;
+  return LITERAL_IN_EXPRESSION.test(value) && !SAFE_SOURCE.test(value.replace(LITERAL_IN_EXPRESSION, ""));
+}
 
 function literalSecrets(value: unknown, key = ""): string[] {
   if (Array.isArray(value)) return value.flatMap((v) => literalSecrets(v, key));
   if (value && typeof value === "object") {
     return Object.entries(value as Json).flatMap(([k, v]) => (k === "//" ? [] : literalSecrets(v, k)));
   }
-  const literal = typeof value === "string" && value !== "" && !isExpression(value);
-  return literal && SECRET_KEY.test(key) && !NOT_A_SECRET.test(key) ? [key] : [];
+  return typeof value === "string" && leakedIn(value, key) ? [key] : [];
 }
 
 export const LiteralSecret: Rule = {

@@ -9,6 +9,11 @@ export const STATIC_PARAMETERS = new Set([
   "max_worker_processes",
   "max_connections",
   "wal_buffers",
+  "shared_buffers",
+  "track_commit_timestamp",
+  "max_logical_replication_workers",
+  "max_locks_per_transaction",
+  "max_prepared_transactions",
 ]);
 
 export const RdsStaticParameters: Rule = {
