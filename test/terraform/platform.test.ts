@@ -60,7 +60,7 @@ describeWithTerraform("terraform: demo-platform", (tier) => {
       dbInstances: 1,
       mskClusters: 1,
       buckets: 1,
-      logGroups: 2,
+      logGroups: 4,
       vpcEndpoints: 2,
     });
   });
