@@ -287,7 +287,9 @@ const FIXTURES: Record<string, { compliant: Json; nonCompliant: Json }> = {
       aws_db_instance: { db: { manage_master_user_password: true } },
     }),
     nonCompliant: stack({
-      aws_mskconnect_connector: { c: { connector_configuration: { "database.password": "msk_password" } } },
+      aws_mskconnect_connector: {
+        c: { connector_configuration: { "database.password": "a-literal-for-this-test" } },
+      },
     }),
   },
 };
