@@ -120,7 +120,7 @@ const FIXTURES: Record<string, { compliant: Json; nonCompliant: Json }> = {
   },
   "CDC-KMS1": {
     compliant: stack(db({ kms_key_id: ref("aws_kms_key", "k", "arn") })),
-    nonCompliant: stack(db({ storage_encrypted: true })),
+    nonCompliant: stack(db({ storage_encrypted: true, kms_key_id: "alias/aws/rds" })),
   },
   "CDC-MSK1": {
     compliant: stack(msk(mskCompliant)),
@@ -134,8 +134,15 @@ const FIXTURES: Record<string, { compliant: Json; nonCompliant: Json }> = {
       aws_appautoscaling_target: {
         t: { service_namespace: "kafka", resource_id: ref("aws_msk_cluster", "msk", "arn") },
       },
+      aws_appautoscaling_policy: { p: { resource_id: ref("aws_appautoscaling_target", "t", "resource_id") } },
     }),
-    nonCompliant: stack(msk(mskCompliant)),
+    // A target without a policy scales nothing.
+    nonCompliant: stack({
+      ...msk(mskCompliant),
+      aws_appautoscaling_target: {
+        t: { service_namespace: "kafka", resource_id: ref("aws_msk_cluster", "msk", "arn") },
+      },
+    }),
   },
   "CDC-MSK3": {
     compliant: stack({
@@ -204,7 +211,15 @@ const FIXTURES: Record<string, { compliant: Json; nonCompliant: Json }> = {
   },
   "CDC-S3-3": {
     compliant: stack(
-      { ...bucket, aws_s3_bucket_policy: { p: { bucket: ref("aws_s3_bucket", "lake", "id") } } },
+      {
+        ...bucket,
+        aws_s3_bucket_policy: {
+          p: {
+            bucket: ref("aws_s3_bucket", "lake", "id"),
+            policy: "${data.aws_iam_policy_document.tls.json}",
+          },
+        },
+      },
       {
         aws_iam_policy_document: {
           tls: {

@@ -8,10 +8,16 @@ export const KmsCustomerManaged: Rule = {
   fix: "Set encryption.customerManagedKey: true.",
   appliesTo: ["aws_db_instance", "aws_msk_cluster"],
   check: (b) => {
-    const key =
+    const keys =
       b.type === "aws_db_instance"
-        ? b.config.kms_key_id
-        : b.config.encryption_info?.encryption_at_rest_kms_key_arn;
-    return key ? "compliant" : "non-compliant";
+        ? [
+            b.config.kms_key_id,
+            ...(b.config.performance_insights_enabled ? [b.config.performance_insights_kms_key_id] : []),
+          ]
+        : [b.config.encryption_info?.encryption_at_rest_kms_key_arn];
+    // A key of this configuration, not an alias of an AWS managed key such as alias/aws/rds.
+    return keys.every((k) => typeof k === "string" && k.includes("aws_kms_key."))
+      ? "compliant"
+      : "non-compliant";
   },
 };

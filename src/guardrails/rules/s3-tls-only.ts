@@ -1,4 +1,10 @@
-import { type Rule, referenceTo } from "../rule";
+import { type Rule, referenceTo, type TerraformBlock } from "../rule";
+
+interface Statement {
+  effect?: string;
+  resources?: string[];
+  condition?: { variable: string; values: string[] }[];
+}
 
 export const S3TlsOnly: Rule = {
   id: "CDC-S3-3",
@@ -9,23 +15,18 @@ export const S3TlsOnly: Rule = {
   appliesTo: ["aws_s3_bucket"],
   check: (b, stack) => {
     const arn = referenceTo(b, "arn");
-    const denies = stack
-      .ofType("aws_iam_policy_document", "data")
-      .some((d) =>
-        (d.config.statement ?? []).some(
-          (s: {
-            effect?: string;
-            resources?: string[];
-            condition?: { variable: string; values: string[] }[];
-          }) =>
-            s.effect === "Deny" &&
-            (s.resources ?? []).includes(arn) &&
-            (s.condition ?? []).some(
-              (c) => c.variable === "aws:SecureTransport" && c.values.includes("false"),
-            ),
-        ),
+    const deniesPlainHttp = (d: TerraformBlock) =>
+      ((d.config.statement ?? []) as Statement[]).some(
+        (s) =>
+          s.effect === "Deny" &&
+          (s.resources ?? []).includes(arn) &&
+          (s.condition ?? []).some((c) => c.variable === "aws:SecureTransport" && c.values.includes("false")),
       );
-    const attached = stack.referenced(b, "aws_s3_bucket_policy", "bucket").length > 0;
-    return denies && attached ? "compliant" : "non-compliant";
+    // The denying document must be the one attached to this bucket.
+    const documents = stack.ofType("aws_iam_policy_document", "data").filter(deniesPlainHttp);
+    const attached = stack
+      .referenced(b, "aws_s3_bucket_policy", "bucket")
+      .some((p) => documents.some((d) => String(p.config.policy).includes(`.${d.name}.`)));
+    return attached ? "compliant" : "non-compliant";
   },
 };
