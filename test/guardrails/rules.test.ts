@@ -234,10 +234,31 @@ const FIXTURES: Record<string, { compliant: Json; nonCompliant: Json }> = {
         },
       },
     ),
-    nonCompliant: stack({
-      ...bucket,
-      aws_s3_bucket_policy: { p: { bucket: ref("aws_s3_bucket", "lake", "id") } },
-    }),
+    // The denying document exists but is not the policy attached to the bucket.
+    nonCompliant: stack(
+      {
+        ...bucket,
+        aws_s3_bucket_policy: {
+          p: {
+            bucket: ref("aws_s3_bucket", "lake", "id"),
+            policy: "${data.aws_iam_policy_document.other.json}",
+          },
+        },
+      },
+      {
+        aws_iam_policy_document: {
+          tls: {
+            statement: [
+              {
+                effect: "Deny",
+                resources: [ref("aws_s3_bucket", "lake", "arn")],
+                condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+              },
+            ],
+          },
+        },
+      },
+    ),
   },
   "CDC-S3-4": {
     compliant: stack({
