@@ -62,6 +62,7 @@ export class PlatformStack extends TerraformStack {
     if (config.network.flowLogs) {
       new VpcFlowLogs(this, "FlowLogs", {
         vpcId,
+        vpcArn: this.network.vpc.arn,
         logGroupName: naming.logGroup("vpc-flow-logs"),
         retentionDays: config.logs.retentionDays,
         roleName: naming.name("vpc-flow-logs"),
