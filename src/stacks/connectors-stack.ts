@@ -99,10 +99,12 @@ export class ConnectorsStack extends TerraformStack {
     }
 
     const kafka = new KafkaClusterArns(platform.kafka.arn);
-    const network = {
+    // Where and how big both connectors run: the platform's workload subnets and connectors' group.
+    const placement = {
       bootstrapServers: platform.kafka.bootstrapBrokersSaslIam,
       subnetIds: platform.workloadSubnetIds,
       securityGroupIds: [platform.connectorsSecurityGroup.id],
+      capacity: connectors.capacity,
     };
     const settings = {
       topicPrefix: connectors.topicPrefix,
@@ -185,10 +187,9 @@ export class ConnectorsStack extends TerraformStack {
           },
           { join: Fn.join },
         ),
-        ...network,
-        capacity: connectors.capacity,
-        plugin: { arn: debeziumPlugin.plugin.arn, revision: debeziumPlugin.plugin.latestRevision },
-        workerConfiguration: { arn: worker.resource.arn, revision: worker.resource.latestRevision },
+        ...placement,
+        plugin: debeziumPlugin,
+        workerConfiguration: worker,
         role,
         logGroup: logGroup("debezium-source"),
       });
@@ -263,10 +264,9 @@ export class ConnectorsStack extends TerraformStack {
           flushSize: connectors.flushSize,
           rotateScheduleIntervalMs: connectors.rotateScheduleIntervalMs,
         }),
-        ...network,
-        capacity: connectors.capacity,
-        plugin: { arn: sinkPlugin.plugin.arn, revision: sinkPlugin.plugin.latestRevision },
-        workerConfiguration: { arn: worker.resource.arn, revision: worker.resource.latestRevision },
+        ...placement,
+        plugin: sinkPlugin,
+        workerConfiguration: worker,
         role,
         logGroup: logGroup("s3-sink"),
         // The sink reads what the source creates: start it second.

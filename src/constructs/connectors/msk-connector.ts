@@ -2,7 +2,9 @@ import { MskconnectConnector } from "@cdktf/provider-aws/lib/mskconnect-connecto
 import { DataResource, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { PipelineLogGroup } from "../observability/log-group";
+import type { ConnectorPlugin } from "./connector-plugin";
 import type { ConnectorExecutionRole } from "./execution-role";
+import type { ConnectorWorkerConfiguration } from "./worker-configuration";
 
 /** The Kafka Connect version MSK Connect runs the seed's connectors on. */
 export const KAFKA_CONNECT_VERSION = "2.7.1";
@@ -24,8 +26,8 @@ export interface MskConnectorProps {
   readonly subnetIds: string[];
   readonly securityGroupIds: string[];
   readonly capacity: AutoscaledCapacity;
-  readonly plugin: { readonly arn: string; readonly revision: number };
-  readonly workerConfiguration: { readonly arn: string; readonly revision: number };
+  readonly plugin: ConnectorPlugin;
+  readonly workerConfiguration: ConnectorWorkerConfiguration;
   readonly role: ConnectorExecutionRole;
   readonly logGroup: PipelineLogGroup;
   /** What must be running first (the sink starts after the source that creates its topics). */
@@ -71,10 +73,12 @@ export class MskConnector extends Construct {
       },
       kafkaClusterClientAuthentication: { authenticationType: "IAM" },
       kafkaClusterEncryptionInTransit: { encryptionType: "TLS" },
-      plugin: [{ customPlugin: { arn: props.plugin.arn, revision: props.plugin.revision } }],
+      plugin: [
+        { customPlugin: { arn: props.plugin.plugin.arn, revision: props.plugin.plugin.latestRevision } },
+      ],
       workerConfiguration: {
-        arn: props.workerConfiguration.arn,
-        revision: props.workerConfiguration.revision,
+        arn: props.workerConfiguration.resource.arn,
+        revision: props.workerConfiguration.resource.latestRevision,
       },
       serviceExecutionRoleArn: props.role.arn,
       logDelivery: {
