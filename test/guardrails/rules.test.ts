@@ -29,6 +29,20 @@ function verdicts(rule: Rule, json: Json): string[] {
 }
 
 const bucket = { aws_s3_bucket: { lake: { bucket_prefix: "x-" } } };
+/** A policy document denying the lake bucket to requests without TLS. */
+const tlsDenyDocument = {
+  aws_iam_policy_document: {
+    tls: {
+      statement: [
+        {
+          effect: "Deny",
+          resources: ["${aws_s3_bucket.lake.arn}"],
+          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+        },
+      ],
+    },
+  },
+};
 const ref = (type: string, name: string, attr: string) => `\${${type}.${name}.${attr}}`;
 const pgParams = (params: Json[]) => ({
   aws_db_parameter_group: { pg: { family: "postgres15", parameter: params } },
@@ -220,19 +234,7 @@ const FIXTURES: Record<string, { compliant: Json; nonCompliant: Json }> = {
           },
         },
       },
-      {
-        aws_iam_policy_document: {
-          tls: {
-            statement: [
-              {
-                effect: "Deny",
-                resources: [ref("aws_s3_bucket", "lake", "arn")],
-                condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-              },
-            ],
-          },
-        },
-      },
+      tlsDenyDocument,
     ),
     // The denying document exists but is not the policy attached to the bucket.
     nonCompliant: stack(
@@ -245,19 +247,7 @@ const FIXTURES: Record<string, { compliant: Json; nonCompliant: Json }> = {
           },
         },
       },
-      {
-        aws_iam_policy_document: {
-          tls: {
-            statement: [
-              {
-                effect: "Deny",
-                resources: [ref("aws_s3_bucket", "lake", "arn")],
-                condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-              },
-            ],
-          },
-        },
-      },
+      tlsDenyDocument,
     ),
   },
   "CDC-S3-4": {

@@ -5,6 +5,7 @@ import {
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
+import { serviceTrustPolicy } from "../security/service-trust";
 import type { KafkaClusterArns } from "./kafka-iam";
 
 export interface ConnectorExecutionRoleProps {
@@ -26,24 +27,10 @@ export class ConnectorExecutionRole extends Construct {
   constructor(scope: Construct, id: string, props: ConnectorExecutionRoleProps) {
     super(scope, id);
     const { kafka } = props;
-    const trust = new DataAwsIamPolicyDocument(this, "TrustPolicy", {
-      statement: [
-        {
-          effect: "Allow",
-          actions: ["sts:AssumeRole"],
-          principals: [{ type: "Service", identifiers: ["kafkaconnect.amazonaws.com"] }],
-          condition: [
-            { test: "StringEquals", variable: "aws:SourceAccount", values: [kafka.account] },
-            {
-              test: "ArnLike",
-              variable: "aws:SourceArn",
-              values: [
-                `arn:${kafka.partition}:kafkaconnect:${kafka.region}:${kafka.account}:connector/${props.connectorName}/*`,
-              ],
-            },
-          ],
-        },
-      ],
+    const trust = serviceTrustPolicy(this, "TrustPolicy", {
+      service: "kafkaconnect.amazonaws.com",
+      account: kafka.account,
+      sourceArn: `arn:${kafka.partition}:kafkaconnect:${kafka.region}:${kafka.account}:connector/${props.connectorName}/*`,
     });
     this.role = new IamRole(this, "Resource", {
       name: props.roleName,

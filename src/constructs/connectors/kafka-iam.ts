@@ -1,4 +1,5 @@
 import { Fn } from "cdktf";
+import { arnParts } from "../security/service-trust";
 
 /**
  * IAM resource ARNs inside an MSK cluster, derived from the cluster's ARN
@@ -19,15 +20,15 @@ export class KafkaClusterArns {
   }
 
   get account(): string {
-    return Fn.element(Fn.split(":", this.cluster), 4);
+    return arnParts(this.cluster).account;
   }
 
   get region(): string {
-    return Fn.element(Fn.split(":", this.cluster), 3);
+    return arnParts(this.cluster).region;
   }
 
   get partition(): string {
-    return Fn.element(Fn.split(":", this.cluster), 1);
+    return arnParts(this.cluster).partition;
   }
 }
 

@@ -2,8 +2,8 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { Fn } from "cdktf";
 import { Construct } from "constructs";
+import { arnParts, serviceTrustPolicy } from "../security/service-trust";
 import { PipelineLogGroup } from "./log-group";
 
 export interface VpcFlowLogsProps {
@@ -24,25 +24,11 @@ export class VpcFlowLogs extends Construct {
       name: props.logGroupName,
       retentionDays: props.retentionDays,
     });
-    // arn:<partition>:ec2:<region>:<account>:vpc/<id>: no API lookup needed.
-    const arnPart = (i: number) => Fn.element(Fn.split(":", props.vpcArn), i);
-    const [partition, region, account] = [arnPart(1), arnPart(3), arnPart(4)];
-    const trust = new DataAwsIamPolicyDocument(this, "TrustPolicy", {
-      statement: [
-        {
-          effect: "Allow",
-          actions: ["sts:AssumeRole"],
-          principals: [{ type: "Service", identifiers: ["vpc-flow-logs.amazonaws.com"] }],
-          condition: [
-            { test: "StringEquals", variable: "aws:SourceAccount", values: [account] },
-            {
-              test: "ArnLike",
-              variable: "aws:SourceArn",
-              values: [`arn:${partition}:ec2:${region}:${account}:vpc-flow-log/*`],
-            },
-          ],
-        },
-      ],
+    const { partition, region, account } = arnParts(props.vpcArn);
+    const trust = serviceTrustPolicy(this, "TrustPolicy", {
+      service: "vpc-flow-logs.amazonaws.com",
+      account,
+      sourceArn: `arn:${partition}:ec2:${region}:${account}:vpc-flow-log/*`,
     });
     const role = new IamRole(this, "Role", { name: props.roleName, assumeRolePolicy: trust.json });
     const write = new DataAwsIamPolicyDocument(this, "WritePolicy", {
