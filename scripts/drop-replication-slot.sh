@@ -13,4 +13,4 @@ if [ $# -ne 1 ] || [ -z "$1" ]; then
   exit 2
 fi
 exec psql --no-psqlrc --quiet --set ON_ERROR_STOP=1 --set slot="$1" \
-  --file "$(dirname "$0")/../src/database/sql/drop-replication-slot.sql"
+  --file "$(dirname "$0")/../src/sql/drop-replication-slot.sql"

@@ -4,8 +4,8 @@
  */
 import { parseArgs } from "node:util";
 import { ZodError } from "zod";
-import { ConnectorFetchError, fetchConnectors } from "../src/connectors/fetch";
-import { CONNECTORS_DIR, LOCK_FILE, loadManifest, MANIFEST_FILE } from "../src/connectors/manifest";
+import { ConnectorFetchError, fetchConnectors } from "../src/plugins/fetch";
+import { CONNECTORS_DIR, LOCK_FILE, loadManifest, MANIFEST_FILE } from "../src/plugins/manifest";
 
 const USAGE = "usage: npm run connectors:fetch -- [--manifest <file>] [--dir <dir>] [--lock <file>]";
 

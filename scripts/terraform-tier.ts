@@ -1,6 +1,6 @@
 // Prints whether the Terraform test tier can run here, and with what (used by .ci/run).
 import { execFileSync } from "node:child_process";
-import { terraformTier } from "../test/support/terraform";
+import { terraformTier } from "./lib/terraform-tools";
 
 const tier = terraformTier();
 if ("skipReason" in tier) {

@@ -1,9 +1,9 @@
 import { App, Aspects } from "cdktf";
 import type { PipelineConfig } from "./config/schema";
-import { loadManifest } from "./connectors/manifest";
-import { connectorsDir, inspectPlugin } from "./connectors/plugins";
 import { GuardrailsAspect } from "./guardrails/aspect";
 import { ALL_RULES } from "./guardrails/rules";
+import { connectorsDir, inspectPlugin } from "./plugins/inspect-plugin";
+import { loadManifest } from "./plugins/manifest";
 import { ConnectorsStack } from "./stacks/connectors-stack";
 import { DatabaseStack } from "./stacks/database-stack";
 import { PlatformStack } from "./stacks/platform-stack";

@@ -1,11 +1,6 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError } from "../config/load";
-
-/** Errors the user fixes (config, connector zips, environment): printed plainly, never as a stack trace. */
-export class UserError extends Error {
-  override name = "UserError";
-}
+import { UserError } from "../errors";
 
 /**
  * Runs the synth; on a user error prints its message, removes any stacks already written (so no stale
@@ -15,7 +10,7 @@ export function exitOnUserError(synth: () => void, outdir = process.env.CDKTF_OU
   try {
     synth();
   } catch (error) {
-    if (!(error instanceof ConfigError || error instanceof UserError)) throw error;
+    if (!(error instanceof UserError)) throw error;
     rmSync(join(outdir, "stacks"), { recursive: true, force: true });
     rmSync(join(outdir, "manifest.json"), { force: true });
     process.stderr.write(`${error.message}\n`);

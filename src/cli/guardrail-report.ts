@@ -1,5 +1,5 @@
+import { UserError } from "../errors";
 import { formatFinding, type GuardrailsAspect } from "../guardrails/aspect";
-import { UserError } from "./exit";
 
 /**
  * What synth says about guardrails: throws on open error findings (one line each), otherwise returns

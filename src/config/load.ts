@@ -5,22 +5,12 @@
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
+import { ConfigError } from "../errors";
 import { type PipelineConfig, PipelineConfigFileSchema, PipelineConfigSchema } from "./schema";
 
 /** Environment variable that selects the config file. */
 export const CONFIG_ENV_VAR = "PIPELINE_CONFIG";
 export const DEFAULT_CONFIG_FILE = "config/demo.yaml";
-
-/** A problem the user fixes in their config file or environment; never a bug, so never a stack trace. */
-export class ConfigError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`${file}: invalid pipeline configuration\n${problems.map((p) => `  ${p}`).join("\n")}`);
-    this.name = "ConfigError";
-  }
-}
 
 export function configFileFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return env[CONFIG_ENV_VAR]?.trim() || DEFAULT_CONFIG_FILE;

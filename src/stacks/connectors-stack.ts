@@ -3,31 +3,31 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Annotations, DataResource, Fn, TerraformLocal, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { PipelineConfig } from "../config/schema";
-import {
-  debeziumConnectorConfiguration,
-  debeziumTopics,
-  debeziumWorkerProperties,
-} from "../connectors/debezium-config";
-import type { PluginArtifact } from "../connectors/plugins";
-import {
-  s3SinkConnectorConfiguration,
-  s3SinkWorkerProperties,
-  TOPICS_DIR,
-} from "../connectors/s3-sink-config";
-import { heartbeatTopic } from "../connectors/topics";
-import { ConnectorPlugin } from "../constructs/connectors/connector-plugin";
-import { ConnectorExecutionRole } from "../constructs/connectors/execution-role";
+import { ConnectorExecutionRole } from "../constructs/msk-connect/connector-execution-role";
+import { ConnectorPlugin } from "../constructs/msk-connect/connector-plugin";
+import { ConnectorWorkerConfiguration } from "../constructs/msk-connect/connector-worker-configuration";
 import {
   connectGroup,
   internalTopics,
   KafkaActions,
   KafkaClusterArns,
   MSK_CONNECT_INTERNAL_GROUPS,
-} from "../constructs/connectors/kafka-iam";
-import { MskConnector } from "../constructs/connectors/msk-connector";
-import { ConnectorWorkerConfiguration } from "../constructs/connectors/worker-configuration";
-import { PipelineLogGroup } from "../constructs/observability/log-group";
+} from "../constructs/msk-connect/kafka-cluster-arns";
+import { MskConnector } from "../constructs/msk-connect/msk-connector";
+import { PipelineLogGroup } from "../constructs/observability/pipeline-log-group";
 import { PrivateBucket } from "../constructs/storage/private-bucket";
+import {
+  debeziumConnectorConfiguration,
+  debeziumTopics,
+  debeziumWorkerProperties,
+} from "../kafka-connect/debezium-settings";
+import {
+  s3SinkConnectorConfiguration,
+  s3SinkWorkerProperties,
+  TOPICS_DIR,
+} from "../kafka-connect/s3-sink-settings";
+import { heartbeatTopic } from "../kafka-connect/topics";
+import type { PluginArtifact } from "../plugins/inspect-plugin";
 import { configureStateAndVersion } from "./backend";
 import type { DatabaseStack } from "./database-stack";
 import { type PlatformStack, pipelineTags } from "./platform-stack";

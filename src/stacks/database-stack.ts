@@ -4,11 +4,11 @@ import { PostgresqlProvider } from "@cdktf/provider-postgresql/lib/provider";
 import { Annotations, DataResource, Fn, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { PipelineConfig } from "../config/schema";
-import { CapturedTables } from "../constructs/database/captured-tables";
-import { CdcPublication } from "../constructs/database/cdc-publication";
-import { CdcRole } from "../constructs/database/cdc-role";
+import { CapturedTables } from "../constructs/postgres/captured-tables";
+import { CdcPublication } from "../constructs/postgres/cdc-publication";
+import { CdcRole } from "../constructs/postgres/cdc-role";
 import { EphemeralResource } from "../constructs/terraform/ephemeral-resource";
-import { HEARTBEAT_TABLE, qualifiedName } from "../database/capture-sql";
+import { HEARTBEAT_TABLE, qualifiedName } from "../sql/capture-sql";
 import { configureStateAndVersion } from "./backend";
 import { type PlatformStack, pipelineTags } from "./platform-stack";
 

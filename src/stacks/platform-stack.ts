@@ -2,15 +2,15 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { PipelineConfig } from "../config/schema";
-import { CdcPostgres } from "../constructs/database/cdc-postgres";
 import { PipelineNetwork } from "../constructs/network/pipeline-network";
-import { PipelineSecurityGroup } from "../constructs/network/security-group";
-import { PipelineLogGroup } from "../constructs/observability/log-group";
+import { PipelineSecurityGroup } from "../constructs/network/pipeline-security-group";
+import { PipelineLogGroup } from "../constructs/observability/pipeline-log-group";
 import { ReplicationAlarms } from "../constructs/observability/replication-alarms";
 import { VpcFlowLogs } from "../constructs/observability/vpc-flow-logs";
+import { CdcPostgres } from "../constructs/rds/cdc-postgres";
 import { PipelineKey } from "../constructs/security/pipeline-key";
 import { PrivateBucket } from "../constructs/storage/private-bucket";
-import { CdcKafkaCluster, MSK_IAM_PORT } from "../constructs/streaming/msk-cluster";
+import { CdcKafkaCluster, MSK_IAM_PORT } from "../constructs/streaming/cdc-kafka-cluster";
 import { configureStateAndVersion } from "./backend";
 
 /** Tags on every resource, through the provider's default_tags. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfigFile, parseConfig } from "../../src/config/load";
+import { loadConfigFile, parseConfig } from "../../src/config/load";
+import { ConfigError } from "../../src/errors";
 import { DEMO_CONFIG, demoConfigData } from "../support/synth";
 
 /** The problems a config gives, one string per line, or [] when it is valid. */

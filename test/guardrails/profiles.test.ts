@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { buildPipelineApp } from "../../src/app";
-import { UserError } from "../../src/cli/exit";
 import { guardrailReport } from "../../src/cli/guardrail-report";
 import { loadConfigFile, parseConfig } from "../../src/config/load";
 import type { PipelineConfig } from "../../src/config/schema";
+import { UserError } from "../../src/errors";
 import { writeConnectorsDir } from "../support/zip-fixtures";
 
 const root = mkdtempSync(join(tmpdir(), "cdc-lake-profiles-"));

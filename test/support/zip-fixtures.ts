@@ -5,9 +5,9 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildPlugin, type ConnectorLock, formatLock } from "../../src/connectors/fetch";
-import { type ConnectorManifest, loadManifest, type SourceSpec } from "../../src/connectors/manifest";
-import { buildZip, writeZip, type ZipInput } from "../../src/connectors/zip";
+import { buildPlugin, type ConnectorLock, formatLock } from "../../src/plugins/fetch";
+import { type ConnectorManifest, loadManifest, type SourceSpec } from "../../src/plugins/manifest";
+import { buildZip, writeZip, type ZipInput } from "../../src/plugins/zip";
 
 /** A stand-in jar: a valid zip whose manifest names it, so each jar's bytes differ. */
 export function fakeJar(name: string): Buffer {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load";
-import { buildZip, readZipDirectory, readZipEntry } from "../../src/connectors/zip";
+import { buildZip, readZipDirectory, readZipEntry } from "../../src/plugins/zip";
 import {
   byPath,
   DEMO_CONFIG,

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { sha256 } from "../../src/database/capture-sql";
+import { sha256 } from "../../src/sql/capture-sql";
 import { captureSqlStep } from "../support/rds-emulation";
 import { demoWith, refTo, single, synthesize } from "../support/synth";
 

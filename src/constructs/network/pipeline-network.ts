@@ -9,7 +9,7 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Construct } from "constructs";
-import { PipelineSecurityGroup } from "./security-group";
+import { PipelineSecurityGroup } from "./pipeline-security-group";
 
 export interface PipelineNetworkProps {
   /** Name tag prefix, `<project>-<environment>`. */

@@ -3,8 +3,9 @@ import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
-import { arnParts, serviceTrustPolicy } from "../security/service-trust";
-import { PipelineLogGroup } from "./log-group";
+import { arnParts } from "../security/arn-parts";
+import { serviceTrustPolicy } from "../security/service-trust-policy";
+import { PipelineLogGroup } from "./pipeline-log-group";
 
 export interface VpcFlowLogsProps {
   readonly vpcId: string;

@@ -3,7 +3,7 @@ import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-tar
 import { MskCluster } from "@cdktf/provider-aws/lib/msk-cluster";
 import { MskConfiguration } from "@cdktf/provider-aws/lib/msk-configuration";
 import { Construct } from "constructs";
-import { type Peer, PipelineSecurityGroup } from "../network/security-group";
+import { type Peer, PipelineSecurityGroup } from "../network/pipeline-security-group";
 
 /** Port of the SASL/IAM listener inside the VPC. @see https://docs.aws.amazon.com/msk/latest/developerguide/port-info.html */
 export const MSK_IAM_PORT = 9098;

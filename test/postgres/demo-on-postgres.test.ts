@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load";
-import { debeziumConnectorConfiguration } from "../../src/connectors/debezium-config";
-import { HEARTBEAT_TABLE } from "../../src/database/capture-sql";
+import { debeziumConnectorConfiguration } from "../../src/kafka-connect/debezium-settings";
+import { HEARTBEAT_TABLE } from "../../src/sql/capture-sql";
 import { describeWithPostgres } from "../support/pg-tier";
 import { type ConnectionParams, ThrowawayPostgres, withClient } from "../support/postgres";
 import {

@@ -1,10 +1,10 @@
 import { MskconnectConnector } from "@cdktf/provider-aws/lib/mskconnect-connector";
 import { DataResource, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { PipelineLogGroup } from "../observability/log-group";
+import type { PipelineLogGroup } from "../observability/pipeline-log-group";
+import type { ConnectorExecutionRole } from "./connector-execution-role";
 import type { ConnectorPlugin } from "./connector-plugin";
-import type { ConnectorExecutionRole } from "./execution-role";
-import type { ConnectorWorkerConfiguration } from "./worker-configuration";
+import type { ConnectorWorkerConfiguration } from "./connector-worker-configuration";
 
 /** The Kafka Connect version MSK Connect runs the seed's connectors on. */
 export const KAFKA_CONNECT_VERSION = "2.7.1";

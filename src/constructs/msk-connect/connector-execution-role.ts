@@ -5,8 +5,8 @@ import {
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
-import { serviceTrustPolicy } from "../security/service-trust";
-import type { KafkaClusterArns } from "./kafka-iam";
+import { serviceTrustPolicy } from "../security/service-trust-policy";
+import type { KafkaClusterArns } from "./kafka-cluster-arns";
 
 export interface ConnectorExecutionRoleProps {
   readonly roleName: string;

@@ -21,7 +21,7 @@ import * as https from "node:https";
 import { dirname, join } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { UserError } from "../cli/exit";
+import { UserError } from "../errors";
 import {
   type ConnectorManifest,
   isExpectedJar,

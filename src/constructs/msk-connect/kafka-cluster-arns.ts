@@ -1,5 +1,5 @@
 import { Fn } from "cdktf";
-import { arnParts } from "../security/service-trust";
+import { arnParts } from "../security/arn-parts";
 
 /**
  * IAM resource ARNs inside an MSK cluster, derived from the cluster's ARN

@@ -12,7 +12,7 @@ import {
   readZipEntry,
   writeZip,
   ZipError,
-} from "../../src/connectors/zip";
+} from "../../src/plugins/zip";
 import { FIXTURE_ENTRIES, makeConnectorFixtures } from "../support/zip-fixtures";
 
 const tmp = mkdtempSync(join(tmpdir(), "cdc-lake-zip-"));

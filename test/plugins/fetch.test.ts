@@ -19,9 +19,9 @@ import {
   type FetchConnectorsOptions,
   fetchConnectors,
   formatLock,
-} from "../../src/connectors/fetch";
-import { type ConnectorManifest, loadManifest } from "../../src/connectors/manifest";
-import { listZipEntries, readZipEntry } from "../../src/connectors/zip";
+} from "../../src/plugins/fetch";
+import { type ConnectorManifest, loadManifest } from "../../src/plugins/manifest";
+import { listZipEntries, readZipEntry } from "../../src/plugins/zip";
 import { PROJECT_ROOT } from "../support/cli";
 import { FIXTURE_ENTRIES, makeConnectorFixtures, writeConnectorsDir } from "../support/zip-fixtures";
 

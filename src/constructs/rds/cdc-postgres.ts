@@ -3,8 +3,8 @@ import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
-import { type Peer, PipelineSecurityGroup } from "../network/security-group";
-import { PipelineLogGroup } from "../observability/log-group";
+import { type Peer, PipelineSecurityGroup } from "../network/pipeline-security-group";
+import { PipelineLogGroup } from "../observability/pipeline-log-group";
 
 export interface CdcPostgresProps {
   /** Physical name of the instance, its parameter group, subnet group and security group. */

@@ -1,6 +1,6 @@
 import { DataResource, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { type CapturedTable, renderCaptureSql, sha256 } from "../../database/capture-sql";
+import { type CapturedTable, renderCaptureSql, sha256 } from "../../sql/capture-sql";
 
 export interface PostgresConnection {
   readonly host: string;

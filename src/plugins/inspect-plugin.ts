@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { UserError } from "../cli/exit";
+import { UserError } from "../errors";
 import { isExpectedJar, type PluginSpec, sameArtifactOtherVersion } from "./manifest";
 import { listZipEntries, NotAZipError, ZipError } from "./zip";
 

@@ -2,9 +2,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { UserError } from "../../src/cli/exit";
-import { loadManifest, pluginById } from "../../src/connectors/manifest";
-import { inspectPlugin } from "../../src/connectors/plugins";
+import { UserError } from "../../src/errors";
+import { inspectPlugin } from "../../src/plugins/inspect-plugin";
+import { loadManifest, pluginById } from "../../src/plugins/manifest";
 import { makeConnectorFixtures, writeConnectorsDir } from "../support/zip-fixtures";
 
 const root = mkdtempSync(join(tmpdir(), "cdc-lake-plugins-"));

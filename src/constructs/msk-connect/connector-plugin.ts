@@ -1,7 +1,7 @@
 import { MskconnectCustomPlugin } from "@cdktf/provider-aws/lib/mskconnect-custom-plugin";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { Construct } from "constructs";
-import type { PluginArtifact } from "../../connectors/plugins";
+import type { PluginArtifact } from "../../plugins/inspect-plugin";
 import type { PrivateBucket } from "../storage/private-bucket";
 
 export interface ConnectorPluginProps {

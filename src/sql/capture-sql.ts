@@ -15,7 +15,7 @@ export interface CapturedTable {
   readonly columns?: string | undefined;
 }
 
-const SQL_DIR = join(__dirname, "sql");
+const SQL_DIR = __dirname;
 const templates = new Map<string, string>();
 
 function template(name: string): string {
