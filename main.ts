@@ -1,5 +1,4 @@
 // Entry point of `cdktf synth` / `npm run synth`: load config, build the app, synthesize.
-import "./src/cli/fast-start";
 import { buildPipelineApp } from "./src/app";
 import { exitOnUserError } from "./src/cli/exit";
 import { guardrailReport } from "./src/cli/guardrail-report";
