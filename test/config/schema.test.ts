@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadConfigFile, parseConfig } from "../../src/config/load";
+import { loadConfigFile } from "../../src/cli/load-config";
+import { parseConfig } from "../../src/config/parse";
 import { ConfigError } from "../../src/errors";
 import { DEMO_CONFIG, demoConfigData } from "../support/synth";
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadConfigFile } from "../../src/config/load";
+import { loadConfigFile } from "../../src/cli/load-config";
 import { renderDemoVsProduction, renderRules } from "../../src/guardrails/docs";
 import { ALL_RULES } from "../../src/guardrails/rules";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { loadConfigFile } from "../../src/config/load";
+import { loadConfigFile } from "../../src/cli/load-config";
 import { debeziumConnectorConfiguration } from "../../src/kafka-connect/debezium-settings";
 import { HEARTBEAT_TABLE } from "../../src/sql/capture-sql";
 import { describeWithPostgres } from "../support/pg-tier";

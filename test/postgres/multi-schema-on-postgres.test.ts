@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { loadConfigFile } from "../../src/config/load";
+import { loadConfigFile } from "../../src/cli/load-config";
 import { describeWithPostgres } from "../support/pg-tier";
 import { type ConnectionParams, ThrowawayPostgres, withClient } from "../support/postgres";
 import {

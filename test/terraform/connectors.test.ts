@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { loadConfigFile } from "../../src/config/load";
+import { loadConfigFile } from "../../src/cli/load-config";
 import { DEMO_CONFIG, synthesize } from "../support/synth";
 import { StackWorkdir } from "../support/terraform";
 import { describeWithTerraform } from "../support/tier";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { loadConfigFile } from "../../src/config/load";
+import { loadConfigFile } from "../../src/cli/load-config";
 import { synthesize } from "../support/synth";
 import { StackWorkdir } from "../support/terraform";
 import { describeWithTerraform } from "../support/tier";

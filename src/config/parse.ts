@@ -1,31 +1,16 @@
 /**
- * Reads, parses and validates the configuration file. Every failure becomes a ConfigError whose message
- * names the file and gives one line per problem (`path: got X; expected Y`), for main.ts to print.
+ * Parses a configuration (YAML text or already-parsed data) into a `PipelineConfig`. Every failure is a
+ * ConfigError naming the file, with one line per problem (`path: got X; expected Y`). Pure: the caller
+ * reads the file.
  */
-import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
-import type { z } from "zod";
+import { z } from "zod";
 import { ConfigError } from "../errors";
-import { type PipelineConfig, PipelineConfigFileSchema, PipelineConfigSchema } from "./schema";
+import type { PipelineConfig } from "./pipeline-config";
+import { PipelineConfigFileSchema, PipelineConfigSchema } from "./schema";
 
-/** Environment variable that selects the config file. */
-export const CONFIG_ENV_VAR = "PIPELINE_CONFIG";
-export const DEFAULT_CONFIG_FILE = "config/demo.yaml";
-
-export function configFileFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return env[CONFIG_ENV_VAR]?.trim() || DEFAULT_CONFIG_FILE;
-}
-
-export function loadConfigFile(file: string): PipelineConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "not found" : String(error);
-    throw new ConfigError(file, [
-      `file ${reason}; expected a YAML config file (set ${CONFIG_ENV_VAR}, default ${DEFAULT_CONFIG_FILE})`,
-    ]);
-  }
+/** Parses YAML text; `file` only labels the messages. */
+export function parseConfigText(text: string, file: string): PipelineConfig {
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     throw new ConfigError(
@@ -109,35 +94,23 @@ function describeValue(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/** Walks the file schema to the object at `path`, to list the keys it accepts. */
-function schemaAt(path: readonly PropertyKey[]): z.core.$ZodType | undefined {
-  let current: z.core.$ZodType | undefined = PipelineConfigFileSchema;
-  const unwrap = (s: z.core.$ZodType): z.core.$ZodType => {
-    const def = s._zod.def as { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType };
-    if (def.innerType) return unwrap(def.innerType);
-    if (def.type === "pipe" && def.in) return unwrap(def.in);
-    return s;
-  };
-  for (const key of path) {
-    if (!current) return undefined;
-    const def = unwrap(current)._zod.def as {
-      type: string;
-      shape?: Record<string, z.core.$ZodType>;
-      element?: z.core.$ZodType;
-    };
-    current =
-      def.type === "object" ? def.shape?.[String(key)] : def.type === "array" ? def.element : undefined;
-  }
-  return current ? unwrap(current) : undefined;
+interface JsonSchemaNode {
+  properties?: Record<string, JsonSchemaNode>;
+  items?: JsonSchemaNode;
+  oneOf?: JsonSchemaNode[];
+  anyOf?: JsonSchemaNode[];
 }
 
+/** The keys the object at `path` accepts, read from the file's JSON Schema (the union's, for `state`). */
 function allowedKeysAt(path: readonly PropertyKey[]): string[] {
-  const schema = schemaAt(path);
-  const def = schema?._zod.def as { type: string; shape?: object; options?: z.core.$ZodType[] } | undefined;
-  if (def?.type === "object" && def.shape) return Object.keys(def.shape);
-  if (def?.type === "union" && def.options) {
-    const keys = def.options.flatMap((o) => Object.keys((o._zod.def as { shape?: object }).shape ?? {}));
-    return [...new Set(keys)];
+  let nodes = [z.toJSONSchema(PipelineConfigFileSchema, { io: "input" }) as JsonSchemaNode];
+  const expand = (n: JsonSchemaNode[]): JsonSchemaNode[] =>
+    n.flatMap((node) => [node, ...expand([...(node.oneOf ?? []), ...(node.anyOf ?? [])])]);
+  for (const key of path) {
+    nodes = expand(nodes).flatMap((node) => {
+      const next = typeof key === "number" ? node.items : node.properties?.[String(key)];
+      return next ? [next] : [];
+    });
   }
-  return [];
+  return [...new Set(expand(nodes).flatMap((node) => Object.keys(node.properties ?? {})))];
 }

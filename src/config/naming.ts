@@ -1,0 +1,266 @@
+/**
+ * One source of physical names: one method per name the pipeline gives a resource, built from
+ * `<project>-<environment>` (or `<project>_<environment>` inside PostgreSQL).
+ *
+ * Names are part of the infrastructure's identity (renaming an RDS instance or MSK cluster replaces it),
+ * so they are derived here only, and `nameProblems` checks these same methods against each service's
+ * limits before synth.
+ */
+
+export type StackKind = "platform" | "database" | "connectors";
+export type ConnectorKind = "debezium-source" | "s3-sink";
+export type DatabaseAlarmKind = "replication-slot-lag" | "free-storage";
+
+/** Characters Terraform appends to a `bucket_prefix` / `name_prefix` (a 26-character unique suffix). */
+const TERRAFORM_PREFIX_SUFFIX = 26;
+
+export class Naming {
+  private readonly base: string;
+  private readonly pgBase: string;
+
+  constructor(
+    private readonly project: string,
+    private readonly environment: string,
+  ) {
+    this.base = `${project}-${environment}`;
+    this.pgBase = this.base.replaceAll("-", "_");
+  }
+
+  /** The pipeline's own name, `<project>-<environment>`, as descriptions name it. */
+  pipeline(): string {
+    return this.base;
+  }
+
+  /** Stacks: `<environment>-platform`, `<environment>-database`, `<environment>-connectors`. */
+  stack(kind: StackKind): string {
+    return `${this.environment}-${kind}`;
+  }
+
+  /** The `Name` tag of a network resource (VPC, subnets, gateways, route tables). */
+  networkResource(component: string): string {
+    return `${this.base}-${component}`;
+  }
+
+  /** Security group of an interface endpoint, e.g. `<base>-vpce-secretsmanager`. */
+  interfaceEndpointSecurityGroup(service: string): string {
+    return `${this.base}-vpce-${service}`;
+  }
+
+  /** Security group the MSK Connect workers run in. */
+  connectorsSecurityGroup(): string {
+    return `${this.base}-connectors`;
+  }
+
+  vpcFlowLogsRole(): string {
+    return `${this.base}-vpc-flow-logs`;
+  }
+
+  vpcFlowLogGroup(): string {
+    return this.logGroup("vpc-flow-logs");
+  }
+
+  /** The pipeline's KMS key alias, with its `alias/` prefix. */
+  kmsKeyAlias(): string {
+    return `alias/${this.base}`;
+  }
+
+  /** RDS instance identifier; also its DB subnet group and security group. */
+  rdsInstance(): string {
+    return `${this.base}-postgres`;
+  }
+
+  /** `name_prefix` of the DB parameter group of a family such as postgres15. */
+  rdsParameterGroupPrefix(family: string): string {
+    return `${this.rdsInstance()}-${family}-`;
+  }
+
+  /** Final snapshot identifier before the creation timestamp (YYYYMMDDhhmmss) is appended. */
+  rdsFinalSnapshotPrefix(): string {
+    return `${this.rdsInstance()}-final-`;
+  }
+
+  databaseAlarm(kind: DatabaseAlarmKind): string {
+    return `${this.rdsInstance()}-${kind}`;
+  }
+
+  /** MSK cluster name; also its security group. */
+  mskCluster(): string {
+    return `${this.base}-msk`;
+  }
+
+  mskConfiguration(): string {
+    return `${this.mskCluster()}-config`;
+  }
+
+  mskStorageScalingPolicy(): string {
+    return `${this.mskCluster()}-broker-storage`;
+  }
+
+  brokerLogGroup(): string {
+    return this.logGroup("msk-broker");
+  }
+
+  /** `bucket_prefix` of the data lake (Terraform appends a unique suffix). */
+  lakeBucketPrefix(): string {
+    return `${this.base}-lake-`;
+  }
+
+  /** `bucket_prefix` of the connector-plugin bucket. */
+  pluginBucketPrefix(): string {
+    return `${this.base}-plugins-`;
+  }
+
+  /** MSK Connect connector; also its service execution role. */
+  connector(kind: ConnectorKind): string {
+    return `${this.base}-${kind}`;
+  }
+
+  connectorRole(kind: ConnectorKind): string {
+    return this.connector(kind);
+  }
+
+  /** Worker configuration named from its content hash (they can be neither updated nor deleted). */
+  workerConfiguration(kind: ConnectorKind, contentHash: string): string {
+    return `${this.connector(kind)}-worker-${contentHash}`;
+  }
+
+  /** Custom plugin named from its zip's hash (plugins are immutable). */
+  customPlugin(pluginId: string, zipHash: string): string {
+    return `${this.base}-${pluginId}-${zipHash}`;
+  }
+
+  connectorLogGroup(kind: ConnectorKind): string {
+    return this.logGroup(`msk-connect/${kind}`);
+  }
+
+  /** Debezium's offsets topic, outside the `__amazon_msk_connect_` prefix AWS suggests cleaning up. */
+  debeziumOffsetTopic(): string {
+    return `${this.connector("debezium-source")}.offsets`;
+  }
+
+  /** Debezium topic.prefix unless configured. */
+  defaultTopicPrefix(): string {
+    return this.base;
+  }
+
+  /** Secrets Manager name prefix of a PostgreSQL role's credentials (a unique suffix follows). */
+  postgresSecretPrefix(role: string): string {
+    return `${this.base}/postgres/${role}-`;
+  }
+
+  /** PostgreSQL role Debezium connects as, unless configured. */
+  defaultCdcRole(): string {
+    return `${this.pgBase}_cdc`;
+  }
+
+  defaultPublication(): string {
+    return `${this.pgBase}_publication`;
+  }
+
+  defaultReplicationSlot(): string {
+    return `${this.pgBase}_slot`;
+  }
+
+  /** CloudWatch log group names are paths: `/<project>/<environment>/<component>`. */
+  private logGroup(component: string): string {
+    return `/${this.project}/${this.environment}/${component}`;
+  }
+
+  /**
+   * Every derived name with the limit of the service that receives it, longest variable parts assumed.
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+   * @see https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS
+   */
+  limits(): readonly NameLimit[] {
+    const hash = "0".repeat(8);
+    const pg = /^[a-z_][a-z0-9_]*$/;
+    return [
+      // S3 bucket names are at most 63 characters, of which Terraform's suffix takes 26.
+      {
+        what: "S3 data-lake bucket prefix",
+        name: this.lakeBucketPrefix(),
+        maxLength: 63 - TERRAFORM_PREFIX_SUFFIX,
+      },
+      {
+        what: "S3 connector-plugin bucket prefix",
+        name: this.pluginBucketPrefix(),
+        maxLength: 63 - TERRAFORM_PREFIX_SUFFIX,
+      },
+      { what: "RDS instance identifier", name: this.rdsInstance(), maxLength: 63 },
+      {
+        what: "RDS DB parameter group name prefix",
+        name: this.rdsParameterGroupPrefix("postgres17"),
+        maxLength: 255 - TERRAFORM_PREFIX_SUFFIX,
+      },
+      {
+        what: "RDS final snapshot identifier",
+        name: `${this.rdsFinalSnapshotPrefix()}YYYYMMDDhhmmss`,
+        maxLength: 255,
+      },
+      { what: "MSK cluster name", name: this.mskCluster(), maxLength: 64 },
+      { what: "MSK configuration name", name: this.mskConfiguration(), maxLength: 64 },
+      ...(["debezium-source", "s3-sink"] as const).flatMap((kind) => [
+        { what: "MSK Connect connector name", name: this.connector(kind), maxLength: 128 },
+        {
+          what: "MSK Connect worker configuration name",
+          name: this.workerConfiguration(kind, hash),
+          maxLength: 64,
+        },
+        { what: "IAM role name", name: this.connectorRole(kind), maxLength: 64 },
+      ]),
+      {
+        what: "MSK Connect custom plugin name",
+        name: this.customPlugin("debezium-postgres", hash),
+        maxLength: 128,
+      },
+      { what: "IAM role name", name: this.vpcFlowLogsRole(), maxLength: 64 },
+      { what: "CloudWatch alarm name", name: this.databaseAlarm("replication-slot-lag"), maxLength: 255 },
+      { what: "Application Auto Scaling policy name", name: this.mskStorageScalingPolicy(), maxLength: 256 },
+      {
+        what: "security group name",
+        name: this.interfaceEndpointSecurityGroup("secretsmanager"),
+        maxLength: 255,
+      },
+      { what: "KMS alias", name: this.kmsKeyAlias(), maxLength: 256 },
+      { what: "CloudWatch log group name", name: this.connectorLogGroup("debezium-source"), maxLength: 512 },
+      { what: "PostgreSQL role name", name: this.defaultCdcRole(), maxLength: 63, pattern: pg },
+      { what: "PostgreSQL publication name", name: this.defaultPublication(), maxLength: 63, pattern: pg },
+      {
+        what: "PostgreSQL replication slot name",
+        name: this.defaultReplicationSlot(),
+        maxLength: 63,
+        pattern: pg,
+      },
+    ];
+  }
+
+  /** The tightest service limit the derived names exceed, if any, worded for the user. */
+  lengthProblem(): string | undefined {
+    const over = this.limits()
+      .map((limit) => ({ limit, allowed: limit.maxLength - (limit.name.length - this.base.length) }))
+      .filter(({ limit }) => limit.name.length > limit.maxLength)
+      .sort((a, b) => a.allowed - b.allowed)[0];
+    if (!over) return undefined;
+    const { limit, allowed } = over;
+    return (
+      `${limit.what} "${limit.name}" would be ${limit.name.length} characters; expected at most ` +
+      `${limit.maxLength} (shorten project + environment to ${allowed} characters together)`
+    );
+  }
+
+  /** Derived names with characters their service refuses (project and environment are checked already). */
+  characterProblem(): string | undefined {
+    const bad = this.limits().find((limit) => limit.pattern && !limit.pattern.test(limit.name));
+    return bad && `${bad.what} "${bad.name}" has characters the service refuses`;
+  }
+}
+
+/** A derived name and the limit of the service that receives it. */
+export interface NameLimit {
+  readonly what: string;
+  readonly name: string;
+  readonly maxLength: number;
+  /** Characters the service accepts, where stricter than project/environment's own pattern. */
+  readonly pattern?: RegExp;
+}

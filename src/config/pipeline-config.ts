@@ -1,0 +1,158 @@
+/**
+ * What stacks and constructs receive: the configuration file after defaults, checks and derivations.
+ * Declared here (not inferred), so a change to the file's shape that would change what the
+ * infrastructure receives fails to compile in `resolve.ts`.
+ */
+
+/** A pipeline, fully resolved. Field meanings are documented in docs/config.md. */
+export interface PipelineConfig {
+  readonly project: string;
+  readonly environment: string;
+  readonly region: string;
+  /** Extra tags from the file; Project, Environment and ManagedBy are added by the stacks. */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly state: StateConfig;
+  readonly network: NetworkConfig;
+  readonly database: DatabaseConfig;
+  readonly streaming: StreamingConfig;
+  readonly storage: StorageConfig;
+  readonly encryption: { readonly customerManagedKey: boolean };
+  readonly alerts: { readonly snsTopicArn?: string | undefined };
+  readonly logs: { readonly retentionDays: number };
+  readonly connectors: ConnectorsConfig;
+  readonly capture: CaptureConfig;
+  readonly guardrails: GuardrailsConfig;
+}
+
+export type StateConfig =
+  | { readonly backend: "local"; readonly directory: string }
+  | {
+      readonly backend: "s3";
+      readonly bucket: string;
+      /** The state bucket's region; the pipeline's when not configured. */
+      readonly region: string;
+      readonly keyPrefix: string;
+      readonly kmsKeyId?: string | undefined;
+    };
+
+/** A subnet in one availability zone. */
+export interface SubnetConfig {
+  readonly availabilityZone: string;
+  readonly cidr: string;
+}
+
+export interface NetworkConfig {
+  readonly vpcCidr: string;
+  /** Configured, or `<region>a`, `b`, `c`. */
+  readonly availabilityZones: readonly string[];
+  /** One per availability zone, configured or derived from vpcCidr. */
+  readonly publicSubnets: readonly SubnetConfig[];
+  /** One per availability zone when workloadSubnets is private; none otherwise (nothing would use them). */
+  readonly privateSubnets: readonly SubnetConfig[];
+  readonly workloadSubnets: "private" | "public";
+  readonly natGateway: boolean;
+  readonly flowLogs: boolean;
+}
+
+export type LogExport = "postgresql" | "upgrade" | "iam-db-auth-error";
+
+export interface DatabaseConfig {
+  /** Major version, e.g. "15". */
+  readonly engineVersion: string;
+  readonly engineMajor: number;
+  /** `postgres<major>`. */
+  readonly parameterGroupFamily: string;
+  readonly instanceClass: string;
+  readonly allocatedStorageGiB: number;
+  readonly port: number;
+  readonly databaseName: string;
+  readonly masterUsername: string;
+  readonly publiclyAccessible: boolean;
+  readonly allowedCidrs: readonly string[];
+  readonly allowInternetIngress: boolean;
+  readonly multiAz: boolean;
+  readonly deletionProtection: boolean;
+  readonly skipFinalSnapshot: boolean;
+  readonly backupRetentionDays: number;
+  readonly performanceInsights: boolean;
+  readonly logExports: readonly LogExport[];
+  /** The local end of a tunnel the database stack connects through, when configured. */
+  readonly connectThrough?: { readonly host: string; readonly port: number } | undefined;
+  /** Configured, or a quarter of the storage. */
+  readonly maxSlotWalKeepSizeMiB: number;
+}
+
+export interface StreamingConfig {
+  readonly kafkaVersion: string;
+  readonly brokerInstanceType: string;
+  readonly brokerCount: number;
+  readonly brokerVolumeGiB: number;
+  readonly maxBrokerVolumeGiB: number;
+  /** min(3, brokerCount): survives one broker loss when there are three. */
+  readonly defaultReplicationFactor: number;
+  /** One less than the replication factor (at least 1). */
+  readonly minInsyncReplicas: number;
+}
+
+export interface StorageConfig {
+  readonly bucketName?: string | undefined;
+  readonly forceDestroy: boolean;
+  readonly versioning: boolean;
+  readonly noncurrentVersionDays: number;
+  readonly infrequentAccessAfterDays?: number | undefined;
+}
+
+/** Autoscaled capacity of one MSK Connect connector. */
+export interface ConnectorCapacity {
+  readonly mcuCount: 1 | 2 | 4 | 8;
+  readonly minWorkerCount: number;
+  readonly maxWorkerCount: number;
+  readonly scaleInCpuPercent: number;
+  readonly scaleOutCpuPercent: number;
+}
+
+export type SnapshotMode = "initial" | "no_data" | "never" | "when_needed";
+
+export interface ConnectorsConfig {
+  /** Configured, or `<project>-<environment>`. */
+  readonly topicPrefix: string;
+  readonly jsonSchemas: boolean;
+  readonly snapshotMode: SnapshotMode;
+  readonly heartbeatIntervalMs: number;
+  readonly flushSize: number;
+  readonly rotateScheduleIntervalMs: number;
+  readonly capacity: ConnectorCapacity;
+}
+
+export interface CapturedTableConfig {
+  readonly schema: string;
+  readonly table: string;
+  readonly replicaIdentity: "full" | "default";
+  /** Column definitions when the pipeline creates the table; absent for application-owned tables. */
+  readonly columns?: string | undefined;
+}
+
+export interface CaptureConfig {
+  readonly tables: readonly CapturedTableConfig[];
+  /** Configured, or `<project>_<environment>_cdc`. */
+  readonly cdcRoleName: string;
+  readonly cdcPasswordVersion: number;
+  /** Configured, or `<project>_<environment>_publication`. */
+  readonly publicationName: string;
+  /** Configured, or `<project>_<environment>_slot`. */
+  readonly slotName: string;
+  readonly heartbeatSchema: string;
+  /** Configured, or the master user. */
+  readonly tableOwner: string;
+}
+
+export interface GuardrailSuppression {
+  readonly rule: string;
+  readonly resources: readonly string[];
+  readonly reason: string;
+}
+
+export interface GuardrailsConfig {
+  readonly failOn: "error" | "warning";
+  readonly suppressions: readonly GuardrailSuppression[];
+}

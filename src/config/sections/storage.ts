@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+export const StorageSchema = z
+  .strictObject({
+    bucketName: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name (3-63 lowercase chars)")
+      .optional()
+      .describe(
+        "Data-lake bucket name. Default: <project>-<environment>-lake-<unique suffix> (bucket_prefix).",
+      ),
+    forceDestroy: z
+      .boolean()
+      .default(false)
+      .describe("Let destroy delete a non-empty bucket. Demo relaxation."),
+    versioning: z
+      .boolean()
+      .default(true)
+      .describe("Keep previous versions of overwritten or deleted objects."),
+    noncurrentVersionDays: z
+      .number()
+      .int()
+      .min(1)
+      .default(30)
+      .describe("Delete previous object versions after this many days."),
+    infrequentAccessAfterDays: z
+      .number()
+      .int()
+      .min(30)
+      .optional()
+      .describe("Move objects to S3 Standard-IA after this many days (30 at least). Default: never."),
+  })
+  .prefault({})
+  .describe("The S3 data lake that receives the change events as JSON.");
