@@ -1,9 +1,10 @@
 import { App, Aspects } from "cdktf";
-import type { PipelineConfig } from "./config/schema";
+import { Naming } from "./config/naming";
+import type { PipelineConfig } from "./config/pipeline-config";
+import { UserError } from "./errors";
 import { GuardrailsAspect } from "./guardrails/aspect";
 import { ALL_RULES } from "./guardrails/rules";
-import { connectorsDir, inspectPlugin } from "./plugins/inspect-plugin";
-import { loadManifest } from "./plugins/manifest";
+import type { PluginArtifact } from "./plugins/inspect-plugin";
 import { ConnectorsStack } from "./stacks/connectors-stack";
 import { DatabaseStack } from "./stacks/database-stack";
 import { PlatformStack } from "./stacks/platform-stack";
@@ -18,33 +19,101 @@ export interface PipelineApp {
 }
 
 export interface BuildOptions {
-  /** @default - CDKTF_OUTDIR, else cdktf.out */
-  readonly outdir?: string;
-  /** Folder holding the connector zips. @default - CDC_CONNECTORS_DIR, else ./connectors */
-  readonly connectorsDir?: string;
+  /** Where `app.synth()` writes the stacks (cdktf's outdir). */
+  readonly outdir: string;
 }
 
-/** Composes the pipeline's stacks for one environment: `<env>-platform`, `<env>-database`, `<env>-connectors`. */
-export function buildPipelineApp(config: PipelineConfig, options: BuildOptions = {}): PipelineApp {
+/**
+ * Composes the pipeline's stacks for one environment: `<env>-platform`, `<env>-database`,
+ * `<env>-connectors`. Pure: everything it needs is in its arguments (the entry point reads the config
+ * file and inspects the plugin zips), so a test builds it from memory.
+ */
+export function buildPipelineApp(
+  config: PipelineConfig,
+  plugins: readonly PluginArtifact[],
+  options: BuildOptions,
+): PipelineApp {
+  checkSuppressedRulesExist(config);
+  const naming = new Naming(config.project, config.environment);
   // No stack traces in annotations: they would write machine paths into manifest.json. No cdktf
   // construct validations: the only ones that apply run `terraform version` once per terraform_data
   // (~80 ms each) and fail on a machine with only OpenTofu or no binary yet; the stacks declare
   // required_version >= 1.11 instead, and our own checks run in the config schema and constructors.
   const app = new App({ outdir: options.outdir, skipValidation: true, stackTraces: false });
-  const platform = new PlatformStack(app, config.naming.stack("platform"), config);
-  const database = new DatabaseStack(app, config.naming.stack("database"), config, platform);
-  const dir = options.connectorsDir ?? connectorsDir();
-  const artifacts = loadManifest().plugins.map((plugin) => inspectPlugin(plugin, dir));
-  const connectors = new ConnectorsStack(
-    app,
-    config.naming.stack("connectors"),
-    config,
-    platform,
-    database,
-    artifacts,
-  );
+  const common = {
+    region: config.region,
+    state: config.state,
+    tags: { ...config.tags, Project: config.project, Environment: config.environment, ManagedBy: "cdktf" },
+    naming,
+  };
+
+  const platform = new PlatformStack(app, naming.stack("platform"), {
+    ...common,
+    network: config.network,
+    database: config.database,
+    streaming: config.streaming,
+    storage: config.storage,
+    customerManagedKey: config.encryption.customerManagedKey,
+    alarmTopicArn: config.alerts.snsTopicArn,
+    logRetentionDays: config.logs.retentionDays,
+  });
+
+  const database = new DatabaseStack(app, naming.stack("database"), {
+    ...common,
+    database: config.database,
+    capture: config.capture,
+    instance: {
+      address: platform.database.instance.address,
+      port: platform.database.instance.port,
+      resourceId: platform.database.instance.resourceId,
+      masterUserSecretArn: platform.database.masterUserSecretArn,
+    },
+  });
+
+  const connectors = new ConnectorsStack(app, naming.stack("connectors"), {
+    ...common,
+    connectors: config.connectors,
+    tables: config.capture.tables,
+    databaseName: config.database.databaseName,
+    replicationFactor: config.streaming.defaultReplicationFactor,
+    logRetentionDays: config.logs.retentionDays,
+    pluginBucket: {
+      forceDestroy: config.storage.forceDestroy,
+      noncurrentVersionDays: config.storage.noncurrentVersionDays,
+    },
+    plugins,
+    platform: {
+      kafkaClusterArn: platform.kafka.arn,
+      bootstrapBrokers: platform.kafka.bootstrapBrokersSaslIam,
+      workloadSubnetIds: platform.workloadSubnetIds,
+      connectorsSecurityGroupId: platform.connectorsSecurityGroup.id,
+      databaseAddress: platform.database.instance.address,
+      databasePort: platform.database.instance.port,
+      lakeBucketName: platform.lake.name,
+      lakeBucketArn: platform.lake.arn,
+      keyArn: platform.key?.arn,
+    },
+    capture: database.capture,
+  });
+
   const guardrails = new GuardrailsAspect(ALL_RULES, config.guardrails.suppressions);
   // cdktf invokes aspects per stack, starting at the stack: an aspect on the App would never run.
   for (const stack of [platform, database, connectors]) Aspects.of(stack).add(guardrails);
   return { app, platform, database, connectors, guardrails };
+}
+
+/** The config model knows a rule ID's shape; whether the rule exists is known here. */
+function checkSuppressedRulesExist(config: PipelineConfig): void {
+  const known = new Set(ALL_RULES.map((r) => r.id));
+  const problems = config.guardrails.suppressions.flatMap((s, i) =>
+    known.has(s.rule)
+      ? []
+      : [
+          `  guardrails.suppressions.${i}.rule: got "${s.rule}"; expected a guardrail of RULES.md: ` +
+            `${[...known].join(", ")}`,
+        ],
+  );
+  if (problems.length > 0) {
+    throw new UserError(["invalid pipeline configuration: unknown guardrail", ...problems].join("\n"));
+  }
 }

@@ -12,11 +12,6 @@ import { listZipEntries, NotAZipError, ZipError } from "./zip";
 
 export const FETCH_COMMAND = "npm run connectors:fetch";
 
-/** Where the zips are: CDC_CONNECTORS_DIR (tests, shared caches), else ./connectors. */
-export function connectorsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.CDC_CONNECTORS_DIR?.trim() || "connectors";
-}
-
 export type PluginArtifact =
   | {
       readonly spec: PluginSpec;
@@ -47,16 +42,21 @@ function sha256OfFile(path: string): string {
   return hash.digest("hex");
 }
 
-export function inspectPlugin(spec: PluginSpec, dir: string, projectRoot = process.cwd()): PluginArtifact {
+/** A plugin whose zip is not in `dir`: synth warns, and the connectors stack's plan refuses. */
+export function missingPlugin(spec: PluginSpec, dir: string): PluginArtifact {
+  const file = join(dir, spec.file);
+  return {
+    spec,
+    state: "missing",
+    message: `${file} is missing: run ${FETCH_COMMAND} (it downloads and verifies the connector zips)`,
+  };
+}
+
+/** Inspects the zip of `spec` in `dir`; `projectRoot` is where Terraform paths are relative to. */
+export function inspectPlugin(spec: PluginSpec, dir: string, projectRoot: string): PluginArtifact {
   const file = join(dir, spec.file);
   const fix = `delete it and run ${FETCH_COMMAND}`;
-  if (!existsSync(file)) {
-    return {
-      spec,
-      state: "missing",
-      message: `${file} is missing: run ${FETCH_COMMAND} (it downloads and verifies the connector zips)`,
-    };
-  }
+  if (!existsSync(file)) return missingPlugin(spec, dir);
   let entries: string[];
   try {
     entries = listZipEntries(file);

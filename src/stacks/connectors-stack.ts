@@ -1,78 +1,102 @@
-import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { Annotations, DataResource, Fn, TerraformLocal, TerraformOutput, TerraformStack } from "cdktf";
+import { Annotations, DataResource, Fn, TerraformLocal, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
-import type { PipelineConfig } from "../config/schema";
-import { ConnectorExecutionRole } from "../constructs/msk-connect/connector-execution-role";
+import type { Naming } from "../config/naming";
+import type { CapturedTableConfig, ConnectorsConfig } from "../config/pipeline-config";
 import { ConnectorPlugin } from "../constructs/msk-connect/connector-plugin";
-import { ConnectorWorkerConfiguration } from "../constructs/msk-connect/connector-worker-configuration";
-import {
-  connectGroup,
-  internalTopics,
-  KafkaActions,
-  KafkaClusterArns,
-  MSK_CONNECT_INTERNAL_GROUPS,
-} from "../constructs/msk-connect/kafka-cluster-arns";
-import { MskConnector } from "../constructs/msk-connect/msk-connector";
-import { PipelineLogGroup } from "../constructs/observability/pipeline-log-group";
+import { DebeziumSource } from "../constructs/msk-connect/debezium-source";
+import { KafkaClusterArns } from "../constructs/msk-connect/kafka-cluster-arns";
+import type { MskConnectPlacement } from "../constructs/msk-connect/msk-connector";
+import { S3Sink } from "../constructs/msk-connect/s3-sink";
 import { PrivateBucket } from "../constructs/storage/private-bucket";
-import {
-  debeziumConnectorConfiguration,
-  debeziumTopics,
-  debeziumWorkerProperties,
-} from "../kafka-connect/debezium-settings";
-import {
-  s3SinkConnectorConfiguration,
-  s3SinkWorkerProperties,
-  TOPICS_DIR,
-} from "../kafka-connect/s3-sink-settings";
-import { heartbeatTopic } from "../kafka-connect/topics";
+import { debeziumTopics } from "../kafka-connect/debezium-settings";
+import { TOPICS_DIR } from "../kafka-connect/s3-sink-settings";
 import type { PluginArtifact } from "../plugins/inspect-plugin";
-import { configureStateAndVersion } from "./backend";
-import type { DatabaseStack } from "./database-stack";
-import { type PlatformStack, pipelineTags } from "./platform-stack";
+import type { CaptureReady } from "./database-stack";
+import { PipelineStack, type PipelineStackProps } from "./pipeline-stack";
 
 export const DEBEZIUM_PLUGIN = "debezium-postgres";
 export const S3_SINK_PLUGIN = "s3-sink";
+
+export interface ConnectorsStackProps extends PipelineStackProps {
+  readonly naming: Naming;
+  readonly connectors: ConnectorsConfig;
+  readonly tables: readonly CapturedTableConfig[];
+  readonly databaseName: string;
+  /** Replication factor of the topics Debezium creates (the cluster's default). */
+  readonly replicationFactor: number;
+  readonly logRetentionDays: number;
+  /** The plugin bucket follows the lake's settings. */
+  readonly pluginBucket: { readonly forceDestroy: boolean; readonly noncurrentVersionDays: number };
+  /** The plugin zips as inspected at synth: ready ones are uploaded, missing ones make the plan refuse. */
+  readonly plugins: readonly PluginArtifact[];
+  /** From the platform stack. */
+  readonly platform: {
+    readonly kafkaClusterArn: string;
+    readonly bootstrapBrokers: string;
+    readonly workloadSubnetIds: readonly string[];
+    readonly connectorsSecurityGroupId: string;
+    readonly databaseAddress: string;
+    readonly databasePort: number;
+    readonly lakeBucketName: string;
+    readonly lakeBucketArn: string;
+    /** The lake's KMS key, when the pipeline has its own. */
+    readonly keyArn?: string;
+  };
+  /** From the database stack: ready once grants, publication, slot and secret exist. */
+  readonly capture: CaptureReady;
+}
+
+/**
+ * Terraform addresses of the connectors' role, worker configuration and logs before the connector
+ * constructs owned them (issue 9): `moved` blocks keep a deployed pipeline's resources, including the
+ * worker configurations, which can be neither deleted nor re-created under their name.
+ */
+const PREVIOUS_ADDRESSES = {
+  debezium: {
+    role: "aws_iam_role.DebeziumRole_0A7FB530",
+    rolePolicy: "aws_iam_role_policy.DebeziumRole_Permissions_8A7520CC",
+    workerConfiguration: "aws_mskconnect_worker_configuration.DebeziumWorkerConfiguration_B4072993",
+    logGroup: "aws_cloudwatch_log_group.Logs-debezium-source_4646C9EA",
+  },
+  s3Sink: {
+    role: "aws_iam_role.S3SinkRole_F812F7EE",
+    rolePolicy: "aws_iam_role_policy.S3SinkRole_Permissions_288321AC",
+    workerConfiguration: "aws_mskconnect_worker_configuration.S3SinkWorkerConfiguration_62A694F6",
+    logGroup: "aws_cloudwatch_log_group.Logs-s3-sink_156D07A5",
+  },
+} as const;
 
 /**
  * `<env>-connectors`: the seed's two connectors on MSK Connect (Kafka Connect 2.7.1): Debezium reads the
  * database stack's publication through its slot and writes one topic per table; the S3 sink writes those
  * topics to the data lake as JSON. AWS provider only.
  */
-export class ConnectorsStack extends TerraformStack {
-  readonly debezium?: MskConnector;
-  readonly s3Sink?: MskConnector;
-  readonly topics: string[];
+export class ConnectorsStack extends PipelineStack {
+  readonly debezium?: DebeziumSource;
+  readonly s3Sink?: S3Sink;
+  /** The change topics, one per captured table: what Debezium writes and the sink reads. */
+  readonly topics: readonly string[];
 
-  constructor(
-    scope: Construct,
-    id: string,
-    config: PipelineConfig,
-    platform: PlatformStack,
-    database: DatabaseStack,
-    artifacts: readonly PluginArtifact[],
-  ) {
-    super(scope, id);
-    const { naming, connectors } = config;
-    configureStateAndVersion(this, id, config);
-    new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: pipelineTags(config) }] });
+  constructor(scope: Construct, id: string, props: ConnectorsStackProps) {
+    super(scope, id, props);
+    const { naming, connectors, platform } = props;
+    this.topics = debeziumTopics({ topicPrefix: connectors.topicPrefix, tables: props.tables });
 
     // Plugin zips: uploaded and registered when present and valid; otherwise the plan refuses, with the
     // same message synth warned with, before any other resource is evaluated.
     const pluginBucket = new PrivateBucket(this, "PluginBucket", {
-      bucketPrefix: naming.name("plugins-"),
-      forceDestroy: config.storage.forceDestroy,
-      versioning: { noncurrentVersionDays: config.storage.noncurrentVersionDays },
+      bucketPrefix: naming.pluginBucketPrefix(),
+      forceDestroy: props.pluginBucket.forceDestroy,
+      versioning: { noncurrentVersionDays: props.pluginBucket.noncurrentVersionDays },
     });
     const plugins = new Map<string, ConnectorPlugin>();
     const missing: string[] = [];
-    for (const artifact of artifacts) {
+    for (const artifact of props.plugins) {
       if (artifact.state === "ready") {
         plugins.set(
           artifact.spec.id,
           new ConnectorPlugin(this, `Plugin-${artifact.spec.id}`, {
-            namePrefix: naming.base,
+            name: (zipHash) => naming.customPlugin(artifact.spec.id, zipHash),
             artifact,
             bucket: pluginBucket,
           }),
@@ -98,180 +122,71 @@ export class ConnectorsStack extends TerraformStack {
       });
     }
 
-    const kafka = new KafkaClusterArns(platform.kafka.arn);
+    const kafka = new KafkaClusterArns(platform.kafkaClusterArn);
     // Where and how big both connectors run: the platform's workload subnets and connectors' group.
-    const placement = {
-      bootstrapServers: platform.kafka.bootstrapBrokersSaslIam,
+    const placement: MskConnectPlacement = {
+      bootstrapServers: platform.bootstrapBrokers,
       subnetIds: platform.workloadSubnetIds,
-      securityGroupIds: [platform.connectorsSecurityGroup.id],
+      securityGroupIds: [platform.connectorsSecurityGroupId],
       capacity: connectors.capacity,
     };
-    const settings = {
-      topicPrefix: connectors.topicPrefix,
-      tables: config.capture.tables,
-    };
-    this.topics = debeziumTopics(settings);
-    const logGroup = (component: string) =>
-      new PipelineLogGroup(this, `Logs-${component}`, {
-        name: naming.logGroup(`msk-connect/${component}`),
-        retentionDays: config.logs.retentionDays,
-      });
-    const internal = (connectorName: string, groups: string[]): DataAwsIamPolicyDocumentStatement[] => [
-      { sid: "Cluster", effect: "Allow", actions: [...KafkaActions.cluster], resources: [kafka.cluster] },
-      {
-        sid: "ConnectInternalTopics",
-        effect: "Allow",
-        actions: [...KafkaActions.internalTopics],
-        resources: [kafka.topic(internalTopics(connectorName))],
-      },
-      {
-        sid: "ConnectGroups",
-        effect: "Allow",
-        actions: [...KafkaActions.groups],
-        resources: groups.map((g) => kafka.group(g)),
-      },
-    ];
+    const connector = (kind: "debezium-source" | "s3-sink") => ({
+      connectorName: naming.connector(kind),
+      roleName: naming.connectorRole(kind),
+      workerConfigurationName: (contentHash: string) => naming.workerConfiguration(kind, contentHash),
+      logGroupName: naming.connectorLogGroup(kind),
+      logRetentionDays: props.logRetentionDays,
+      kafka,
+      placement,
+    });
 
-    // Debezium PostgreSQL source.
     const debeziumPlugin = plugins.get(DEBEZIUM_PLUGIN);
     if (debeziumPlugin) {
-      const name = naming.name("debezium-source");
-      // Outside the __amazon_msk_connect_ prefix that AWS suggests cleaning up: losing it means a re-snapshot.
-      const offsetTopic = `${name}.offsets`;
-      const worker = new ConnectorWorkerConfiguration(this, "DebeziumWorkerConfiguration", {
-        namePrefix: naming.name("debezium-source-worker"),
-        properties: debeziumWorkerProperties(config.region, connectors.jsonSchemas, offsetTopic),
-      });
-      const role = new ConnectorExecutionRole(this, "DebeziumRole", {
-        roleName: name,
-        connectorName: name,
-        kafka,
-        statements: [
-          ...internal(name, [MSK_CONNECT_INTERNAL_GROUPS]),
-          {
-            sid: "OffsetTopic",
-            effect: "Allow",
-            actions: [...KafkaActions.internalTopics],
-            resources: [kafka.topic(offsetTopic)],
-          },
-          {
-            sid: "ChangeAndHeartbeatTopics",
-            effect: "Allow",
-            actions: [...KafkaActions.produce],
-            resources: [...this.topics, heartbeatTopic(connectors.topicPrefix)].map((t) => kafka.topic(t)),
-          },
-          {
-            sid: "CdcRoleCredentials",
-            effect: "Allow",
-            actions: ["secretsmanager:GetSecretValue"],
-            resources: [database.capture.cdcSecretArn],
-          },
-        ],
-      });
-      this.debezium = new MskConnector(this, "Debezium", {
-        name,
-        description: `Debezium PostgreSQL source: ${settings.tables.length} table(s) of ${config.database.databaseName}`,
-        configuration: debeziumConnectorConfiguration(
-          {
-            ...settings,
-            databaseHost: platform.database.instance.address,
-            databasePort: Fn.tostring(platform.database.instance.port),
-            databaseName: config.database.databaseName,
-            credentialsSecretName: database.capture.cdcSecretName,
-            heartbeatTable: database.capture.heartbeatTable,
-            publicationName: database.capture.publicationName,
-            slotName: database.capture.replicationSlotName,
-            snapshotMode: connectors.snapshotMode,
-            heartbeatIntervalMs: connectors.heartbeatIntervalMs,
-            replicationFactor: config.streaming.defaultReplicationFactor,
-          },
-          { join: Fn.join },
-        ),
-        ...placement,
+      this.debezium = new DebeziumSource(this, "Debezium", {
+        ...connector("debezium-source"),
         plugin: debeziumPlugin,
-        workerConfiguration: worker,
-        role,
-        logGroup: logGroup("debezium-source"),
+        region: props.region,
+        jsonSchemas: connectors.jsonSchemas,
+        offsetTopic: naming.debeziumOffsetTopic(),
+        credentialsSecretArn: props.capture.cdcSecretArn,
+        terraform: { join: Fn.join },
+        settings: {
+          databaseHost: platform.databaseAddress,
+          databasePort: Fn.tostring(platform.databasePort),
+          databaseName: props.databaseName,
+          credentialsSecretName: props.capture.cdcSecretName,
+          heartbeatTable: props.capture.heartbeatTable,
+          publicationName: props.capture.publicationName,
+          slotName: props.capture.replicationSlotName,
+          topicPrefix: connectors.topicPrefix,
+          tables: props.tables,
+          snapshotMode: connectors.snapshotMode,
+          heartbeatIntervalMs: connectors.heartbeatIntervalMs,
+          replicationFactor: props.replicationFactor,
+        },
       });
+      this.debezium.movedFrom(PREVIOUS_ADDRESSES.debezium);
     }
 
-    // Confluent S3 sink.
     const sinkPlugin = plugins.get(S3_SINK_PLUGIN);
     if (sinkPlugin) {
-      const name = naming.name("s3-sink");
-      const worker = new ConnectorWorkerConfiguration(this, "S3SinkWorkerConfiguration", {
-        namePrefix: naming.name("s3-sink-worker"),
-        properties: s3SinkWorkerProperties(connectors.jsonSchemas),
-      });
-      const lake = platform.lake.arn;
-      const role = new ConnectorExecutionRole(this, "S3SinkRole", {
-        roleName: name,
-        connectorName: name,
-        kafka,
-        statements: [
-          ...internal(name, [MSK_CONNECT_INTERNAL_GROUPS, connectGroup(name)]),
-          {
-            sid: "ChangeTopics",
-            effect: "Allow",
-            actions: [...KafkaActions.consume],
-            resources: this.topics.map((t) => kafka.topic(t)),
-          },
-          {
-            sid: "LakeBucket",
-            effect: "Allow",
-            actions: ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
-            resources: [lake],
-          },
-          {
-            sid: "LakeObjects",
-            effect: "Allow",
-            actions: [
-              "s3:PutObject",
-              "s3:GetObject",
-              "s3:AbortMultipartUpload",
-              "s3:ListMultipartUploadParts",
-            ],
-            resources: [`${lake}/${TOPICS_DIR}/*`],
-          },
-          // The lake is encrypted with the pipeline's key: writing an object needs a data key.
-          ...(platform.key
-            ? [
-                {
-                  sid: "LakeKey",
-                  effect: "Allow",
-                  actions: ["kms:GenerateDataKey", "kms:Decrypt"],
-                  resources: [platform.key.arn],
-                  // The key also serves RDS and MSK: only through S3.
-                  condition: [
-                    {
-                      test: "StringEquals",
-                      variable: "kms:ViaService",
-                      values: [`s3.${config.region}.amazonaws.com`],
-                    },
-                  ],
-                },
-              ]
-            : []),
-        ],
-      });
-      this.s3Sink = new MskConnector(this, "S3Sink", {
-        name,
-        description: `Confluent S3 sink: ${this.topics.length} topic(s) to the data lake as JSON`,
-        configuration: s3SinkConnectorConfiguration({
+      this.s3Sink = new S3Sink(this, "S3Sink", {
+        ...connector("s3-sink"),
+        plugin: sinkPlugin,
+        jsonSchemas: connectors.jsonSchemas,
+        bucketArn: platform.lakeBucketArn,
+        bucketKeyArn: platform.keyArn,
+        settings: {
           topics: this.topics,
-          bucketName: platform.lake.name,
-          region: config.region,
+          bucketName: platform.lakeBucketName,
+          region: props.region,
           flushSize: connectors.flushSize,
           rotateScheduleIntervalMs: connectors.rotateScheduleIntervalMs,
-        }),
-        ...placement,
-        plugin: sinkPlugin,
-        workerConfiguration: worker,
-        role,
-        logGroup: logGroup("s3-sink"),
+        },
         // The sink reads what the source creates: start it second.
         after: this.debezium ? [this.debezium.connector] : [],
       });
+      this.s3Sink.movedFrom(PREVIOUS_ADDRESSES.s3Sink);
     }
 
     new TerraformOutput(this, "change_topics", {
@@ -283,12 +198,12 @@ export class ConnectorsStack extends TerraformStack {
       description: "Connector plugin zips",
     });
     if (this.debezium) {
-      new TerraformOutput(this, "debezium_connector_arn", { value: this.debezium.connector.arn });
+      new TerraformOutput(this, "debezium_connector_arn", { value: this.debezium.arn });
     }
     if (this.s3Sink) {
-      new TerraformOutput(this, "s3_sink_connector_arn", { value: this.s3Sink.connector.arn });
+      new TerraformOutput(this, "s3_sink_connector_arn", { value: this.s3Sink.arn });
       new TerraformOutput(this, "lake_prefix", {
-        value: `s3://${platform.lake.name}/${TOPICS_DIR}/`,
+        value: `s3://${platform.lakeBucketName}/${TOPICS_DIR}/`,
         description: "Where the change events land: <topic>/year=/month=/day=/hour=/ JSON objects",
       });
     }

@@ -1,16 +1,43 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { GrantRole } from "@cdktf/provider-postgresql/lib/grant-role";
 import { PostgresqlProvider } from "@cdktf/provider-postgresql/lib/provider";
-import { Annotations, DataResource, Fn, TerraformOutput, TerraformStack } from "cdktf";
+import { Annotations, DataResource, Fn, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
-import type { PipelineConfig } from "../config/schema";
+import type { Naming } from "../config/naming";
+import type { CaptureConfig, DatabaseConfig } from "../config/pipeline-config";
 import { CapturedTables } from "../constructs/postgres/captured-tables";
 import { CdcPublication } from "../constructs/postgres/cdc-publication";
 import { CdcRole } from "../constructs/postgres/cdc-role";
 import { EphemeralResource } from "../constructs/terraform/ephemeral-resource";
 import { HEARTBEAT_TABLE, qualifiedName } from "../sql/capture-sql";
-import { configureStateAndVersion } from "./backend";
-import { type PlatformStack, pipelineTags } from "./platform-stack";
+import { PipelineStack, type PipelineStackProps } from "./pipeline-stack";
+
+export interface DatabaseStackProps extends PipelineStackProps {
+  readonly naming: Naming;
+  readonly database: Pick<
+    DatabaseConfig,
+    "databaseName" | "masterUsername" | "engineVersion" | "connectThrough"
+  >;
+  readonly capture: CaptureConfig;
+  /** The RDS instance (from the platform stack). */
+  readonly instance: {
+    readonly address: string;
+    readonly port: number;
+    /** RDS resource id: a new instance (same identifier) re-runs the SQL. */
+    readonly resourceId: string;
+    readonly masterUserSecretArn: string;
+  };
+}
+
+/** What the connectors need, available only once grants, slot and secret exist. */
+export interface CaptureReady {
+  readonly cdcSecretArn: string;
+  /** The secret's name: the MSK config provider takes a name, not an ARN. */
+  readonly cdcSecretName: string;
+  /** `schema.table` of Debezium's heartbeat table. */
+  readonly heartbeatTable: string;
+  readonly publicationName: string;
+  readonly replicationSlotName: string;
+}
 
 /**
  * `<env>-database`: what lives inside PostgreSQL. Connects as the RDS master user with the password RDS
@@ -19,35 +46,24 @@ import { type PlatformStack, pipelineTags } from "./platform-stack";
  * Runs where PostgreSQL is reachable: the operator's CIDR for the demo's public endpoint, inside the VPC
  * (or through a tunnel) for a private one.
  */
-export class DatabaseStack extends TerraformStack {
+export class DatabaseStack extends PipelineStack {
   readonly cdcRole: CdcRole;
   readonly publication: CdcPublication;
   readonly tables: CapturedTables;
-  /** What the connectors need, available only once grants, slot and secret exist. */
-  readonly capture: {
-    readonly cdcSecretArn: string;
-    /** The secret's name: the MSK config provider takes a name, not an ARN. */
-    readonly cdcSecretName: string;
-    /** `schema.table` of Debezium's heartbeat table. */
-    readonly heartbeatTable: string;
-    readonly publicationName: string;
-    readonly replicationSlotName: string;
-  };
+  readonly capture: CaptureReady;
 
-  constructor(scope: Construct, id: string, config: PipelineConfig, platform: PlatformStack) {
-    super(scope, id);
-    const { capture, database } = config;
-    configureStateAndVersion(this, id, config);
-    new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: pipelineTags(config) }] });
+  constructor(scope: Construct, id: string, props: DatabaseStackProps) {
+    super(scope, id, props);
+    const { capture, database, instance } = props;
 
     const masterSecret = new EphemeralResource(this, "MasterPassword", "aws_secretsmanager_secret_version", {
-      secret_id: platform.database.masterUserSecretArn,
+      secret_id: instance.masterUserSecretArn,
     });
     const masterPassword = Fn.lookup(Fn.jsondecode(masterSecret.attribute("secret_string")), "password");
     // A private RDS is reached through a tunnel (database.connectThrough) or from inside the VPC.
     const connection = {
-      host: database.connectThrough?.host ?? platform.database.instance.address,
-      port: database.connectThrough?.port ?? platform.database.instance.port,
+      host: database.connectThrough?.host ?? instance.address,
+      port: database.connectThrough?.port ?? instance.port,
       database: database.databaseName,
       username: database.masterUsername,
       password: masterPassword,
@@ -77,14 +93,14 @@ export class DatabaseStack extends TerraformStack {
       tables: capture.tables,
       heartbeatSchema: capture.heartbeatSchema,
       connection,
-      databaseInstanceId: platform.database.instance.resourceId,
+      databaseInstanceId: instance.resourceId,
       after: ownerMembership,
     });
 
     this.cdcRole = new CdcRole(this, "CdcRole", {
       roleName: capture.cdcRoleName,
       database: database.databaseName,
-      secretNamePrefix: `${config.naming.base}/postgres/${capture.cdcRoleName}-`,
+      secretNamePrefix: props.naming.postgresSecretPrefix(capture.cdcRoleName),
       passwordVersion: capture.cdcPasswordVersion,
     });
     const schemas = [...new Set(capture.tables.map((t) => t.schema))];

@@ -1,5 +1,7 @@
-import { LocalBackend, S3Backend, type TerraformStack } from "cdktf";
-import type { PipelineConfig } from "../config/schema";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import type { StateConfig } from "../config/pipeline-config";
 
 /** cdktf runs Terraform in `<outdir>/stacks/<stack>`: three levels below the project root. */
 const PROJECT_ROOT_FROM_STACK_DIR = "../../..";
@@ -10,32 +12,39 @@ const PROJECT_ROOT_FROM_STACK_DIR = "../../..";
  */
 export const REQUIRED_TERRAFORM_VERSION = ">= 1.11.0";
 
+/** What every stack of the pipeline needs: where it runs, where its state lives, how it is tagged. */
+export interface PipelineStackProps {
+  readonly region: string;
+  readonly state: StateConfig;
+  /** Tags on every AWS resource, through the provider's default_tags. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
 /**
- * Sets the stack's state backend from config: one state per stack, so cross-stack references become
- * `terraform_remote_state` reads of the same location, with either backend.
+ * A stack of the pipeline: Terraform ≥ 1.11, its own state (one per stack, so cross-stack references
+ * become `terraform_remote_state` reads of the same location, with either backend), and the AWS
+ * provider with the pipeline's default tags.
  */
-export function configureStateAndVersion(
-  stack: TerraformStack,
-  stackName: string,
-  config: PipelineConfig,
-): void {
-  stack.addOverride("terraform.required_version", REQUIRED_TERRAFORM_VERSION);
-  const state = config.state;
-  if (state.backend === "local") {
-    // A relative path: cdktf's default is an absolute path of the synthesizing machine.
-    new LocalBackend(stack, {
-      path: `${PROJECT_ROOT_FROM_STACK_DIR}/${state.directory}/${stackName}.tfstate`,
-    });
-    return;
+export abstract class PipelineStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id);
+    this.addOverride("terraform.required_version", REQUIRED_TERRAFORM_VERSION);
+    const state = props.state;
+    if (state.backend === "local") {
+      // A relative path: cdktf's default is an absolute path of the synthesizing machine.
+      new LocalBackend(this, { path: `${PROJECT_ROOT_FROM_STACK_DIR}/${state.directory}/${id}.tfstate` });
+    } else {
+      const backend = new S3Backend(this, {
+        bucket: state.bucket,
+        key: `${state.keyPrefix}/${id}.tfstate`,
+        region: state.region,
+        encrypt: true,
+        kmsKeyId: state.kmsKeyId,
+      });
+      // Native S3 locking (Terraform ≥ 1.10, OpenTofu ≥ 1.10) replaces the DynamoDB lock table;
+      // cdktf 0.21 has no property for it.
+      backend.addOverride("use_lockfile", true);
+    }
+    new AwsProvider(this, "aws", { region: props.region, defaultTags: [{ tags: { ...props.tags } }] });
   }
-  const backend = new S3Backend(stack, {
-    bucket: state.bucket,
-    key: `${state.keyPrefix}/${stackName}.tfstate`,
-    region: state.region ?? config.region,
-    encrypt: true,
-    kmsKeyId: state.kmsKeyId,
-  });
-  // Native S3 locking (Terraform ≥ 1.10, OpenTofu ≥ 1.10) replaces the DynamoDB lock table;
-  // cdktf 0.21 has no property for it.
-  backend.addOverride("use_lockfile", true);
 }

@@ -1,7 +1,12 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
-import type { PipelineConfig } from "../config/schema";
+import type { Naming } from "../config/naming";
+import type {
+  DatabaseConfig,
+  NetworkConfig,
+  StorageConfig,
+  StreamingConfig,
+} from "../config/pipeline-config";
 import { PipelineNetwork } from "../constructs/network/pipeline-network";
 import { PipelineSecurityGroup } from "../constructs/network/pipeline-security-group";
 import { PipelineLogGroup } from "../constructs/observability/pipeline-log-group";
@@ -11,11 +16,19 @@ import { CdcPostgres } from "../constructs/rds/cdc-postgres";
 import { PipelineKey } from "../constructs/security/pipeline-key";
 import { PrivateBucket } from "../constructs/storage/private-bucket";
 import { CdcKafkaCluster, MSK_IAM_PORT } from "../constructs/streaming/cdc-kafka-cluster";
-import { configureStateAndVersion } from "./backend";
+import { PipelineStack, type PipelineStackProps } from "./pipeline-stack";
 
-/** Tags on every resource, through the provider's default_tags. */
-export function pipelineTags(config: PipelineConfig): Record<string, string> {
-  return { ...config.tags, Project: config.project, Environment: config.environment, ManagedBy: "cdktf" };
+export interface PlatformStackProps extends PipelineStackProps {
+  readonly naming: Naming;
+  readonly network: NetworkConfig;
+  readonly database: DatabaseConfig;
+  readonly streaming: StreamingConfig;
+  readonly storage: StorageConfig;
+  /** One KMS key of the pipeline for RDS, MSK and the lake; AWS managed keys otherwise. */
+  readonly customerManagedKey: boolean;
+  /** SNS topic the database alarms notify. @default - none: the alarms show in the console only */
+  readonly alarmTopicArn?: string;
+  readonly logRetentionDays: number;
 }
 
 /**
@@ -23,7 +36,7 @@ export function pipelineTags(config: PipelineConfig): Record<string, string> {
  * RDS PostgreSQL ready for logical replication, MSK, the data-lake bucket and their log groups.
  * AWS provider only, so it validates and plans offline.
  */
-export class PlatformStack extends TerraformStack {
+export class PlatformStack extends PipelineStack {
   readonly network: PipelineNetwork;
   readonly database: CdcPostgres;
   readonly kafka: CdcKafkaCluster;
@@ -41,47 +54,47 @@ export class PlatformStack extends TerraformStack {
       : this.network.publicSubnetIds;
   }
 
-  constructor(scope: Construct, id: string, config: PipelineConfig) {
-    super(scope, id);
-    const { naming } = config;
-    this.workloadSubnetsKind = config.network.workloadSubnets;
-    configureStateAndVersion(this, id, config);
-    new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: pipelineTags(config) }] });
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    super(scope, id, props);
+    const { naming } = props;
+    this.workloadSubnetsKind = props.network.workloadSubnets;
 
     this.network = new PipelineNetwork(this, "Network", {
-      namePrefix: naming.base,
-      region: config.region,
-      vpcCidr: config.network.vpcCidr,
-      publicSubnets: config.network.publicSubnets,
-      privateSubnets: config.network.privateSubnets,
-      natGateway: config.network.natGateway,
+      names: naming,
+      region: props.region,
+      vpcCidr: props.network.vpcCidr,
+      publicSubnets: props.network.publicSubnets,
+      privateSubnets: props.network.privateSubnets,
+      natGateway: props.network.natGateway,
     });
     const vpcId = this.network.vpc.id;
     // RDS, MSK, MSK Connect and the interface endpoints all run in the workload subnets.
     const subnetIds = this.workloadSubnetIds;
-    if (config.network.flowLogs) {
+    if (props.network.flowLogs) {
       new VpcFlowLogs(this, "FlowLogs", {
         vpcId,
         vpcArn: this.network.vpc.arn,
-        logGroupName: naming.logGroup("vpc-flow-logs"),
-        retentionDays: config.logs.retentionDays,
-        roleName: naming.name("vpc-flow-logs"),
+        logGroupName: naming.vpcFlowLogGroup(),
+        retentionDays: props.logRetentionDays,
+        roleName: naming.vpcFlowLogsRole(),
       });
     }
-    this.key = config.encryption.customerManagedKey
-      ? new PipelineKey(this, "Key", { alias: naming.base })
+    this.key = props.customerManagedKey
+      ? new PipelineKey(this, "Key", { alias: naming.kmsKeyAlias(), pipelineName: naming.pipeline() })
       : undefined;
     const kmsKeyArn = this.key?.arn;
 
     this.connectorsSecurityGroup = new PipelineSecurityGroup(this, "ConnectorsSecurityGroup", {
-      name: naming.name("connectors"),
+      name: naming.connectorsSecurityGroup(),
       description: "MSK Connect workers: egress to PostgreSQL, MSK and AWS APIs only",
       vpcId,
     });
 
-    const db = config.database;
+    const db = props.database;
     this.database = new CdcPostgres(this, "Database", {
-      name: naming.name("postgres"),
+      identifier: naming.rdsInstance(),
+      parameterGroupNamePrefix: naming.rdsParameterGroupPrefix(db.parameterGroupFamily),
+      finalSnapshotPrefix: naming.rdsFinalSnapshotPrefix(),
       vpcId,
       subnetIds,
       engineVersion: db.engineVersion,
@@ -100,7 +113,7 @@ export class PlatformStack extends TerraformStack {
       kmsKeyArn,
       performanceInsights: db.performanceInsights,
       logExports: db.logExports,
-      logRetentionDays: config.logs.retentionDays,
+      logRetentionDays: props.logRetentionDays,
     });
     this.database.allowFrom(
       "Connectors",
@@ -112,20 +125,23 @@ export class PlatformStack extends TerraformStack {
     });
 
     new ReplicationAlarms(this, "DatabaseAlarms", {
-      namePrefix: naming.name("postgres"),
+      slotLagAlarmName: naming.databaseAlarm("replication-slot-lag"),
+      freeStorageAlarmName: naming.databaseAlarm("free-storage"),
       dbInstanceIdentifier: this.database.instance.identifier,
       allocatedStorageGiB: db.allocatedStorageGiB,
       maxSlotWalKeepSizeMiB: db.maxSlotWalKeepSizeMiB,
-      topicArn: config.alerts.snsTopicArn,
+      topicArn: props.alarmTopicArn,
     });
 
     const brokerLogs = new PipelineLogGroup(this, "BrokerLogs", {
-      name: naming.logGroup("msk-broker"),
-      retentionDays: config.logs.retentionDays,
+      name: naming.brokerLogGroup(),
+      retentionDays: props.logRetentionDays,
     });
-    const kafka = config.streaming;
+    const kafka = props.streaming;
     this.kafka = new CdcKafkaCluster(this, "Kafka", {
-      name: naming.name("msk"),
+      clusterName: naming.mskCluster(),
+      configurationName: naming.mskConfiguration(),
+      storageScalingPolicyName: naming.mskStorageScalingPolicy(),
       vpcId,
       subnetIds,
       kafkaVersion: kafka.kafkaVersion,
@@ -172,21 +188,20 @@ export class PlatformStack extends TerraformStack {
       "Secrets Manager via its interface endpoint",
     );
 
+    const storage = props.storage;
     this.lake = new PrivateBucket(this, "DataLake", {
-      bucketName: config.storage.bucketName,
-      bucketPrefix: naming.bucketPrefix,
-      forceDestroy: config.storage.forceDestroy,
+      bucketName: storage.bucketName,
+      bucketPrefix: naming.lakeBucketPrefix(),
+      forceDestroy: storage.forceDestroy,
       kmsKeyArn,
-      versioning: config.storage.versioning
-        ? { noncurrentVersionDays: config.storage.noncurrentVersionDays }
-        : undefined,
-      infrequentAccessAfterDays: config.storage.infrequentAccessAfterDays,
+      versioning: storage.versioning ? { noncurrentVersionDays: storage.noncurrentVersionDays } : undefined,
+      infrequentAccessAfterDays: storage.infrequentAccessAfterDays,
     });
 
-    this.outputs(config);
+    this.outputs(db);
   }
 
-  private outputs(config: PipelineConfig): void {
+  private outputs(db: DatabaseConfig): void {
     const output = (id: string, value: unknown, description: string) =>
       new TerraformOutput(this, id, { value, description });
     // The seed's outputs, same names and shapes.
@@ -196,8 +211,8 @@ export class PlatformStack extends TerraformStack {
         endpoint: this.database.endpoint,
         address: this.database.instance.address,
         port: this.database.instance.port,
-        database_name: config.database.databaseName,
-        master_username: config.database.masterUsername,
+        database_name: db.databaseName,
+        master_username: db.masterUsername,
         master_user_secret_arn: this.database.masterUserSecretArn,
       },
       "PostgreSQL: endpoint is host:port; the master password is in the master_user_secret_arn secret",

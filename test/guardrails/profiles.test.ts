@@ -5,8 +5,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { buildPipelineApp } from "../../src/app";
 import { guardrailReport } from "../../src/cli/guardrail-report";
-import { loadConfigFile, parseConfig } from "../../src/config/load";
-import type { PipelineConfig } from "../../src/config/schema";
+import { loadConfigFile } from "../../src/cli/load-config";
+import { loadPlugins } from "../../src/cli/load-plugins";
+import { parseConfig } from "../../src/config/parse";
+import type { PipelineConfig } from "../../src/config/pipeline-config";
 import { UserError } from "../../src/errors";
 import { writeConnectorsDir } from "../support/zip-fixtures";
 
@@ -16,7 +18,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function synthGuardrails(config: PipelineConfig) {
   const outdir = mkdtempSync(join(root, "out-"));
-  const { app, guardrails } = buildPipelineApp(config, { outdir, connectorsDir: zips });
+  const { app, guardrails } = buildPipelineApp(config, loadPlugins(zips), { outdir });
   app.synth();
   return guardrails;
 }
@@ -107,8 +109,8 @@ describe("the demo profile", () => {
 
   it("suppresses these findings and no others", () => {
     expect(guardrails.findings.map((f) => `${f.rule.id} ${f.path}`).sort()).toEqual([
-      "CDC-LOG2 demo-connectors/Logs-debezium-source/Resource",
-      "CDC-LOG2 demo-connectors/Logs-s3-sink/Resource",
+      "CDC-LOG2 demo-connectors/Debezium/Logs/Resource",
+      "CDC-LOG2 demo-connectors/S3Sink/Logs/Resource",
       "CDC-LOG2 demo-platform/BrokerLogs/Resource",
       "CDC-LOG2 demo-platform/Database/Logs-postgresql/Resource",
       "CDC-LOG2 demo-platform/Database/Logs-upgrade/Resource",

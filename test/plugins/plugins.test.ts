@@ -49,7 +49,7 @@ describe("connector zips at synth", () => {
   it("reports a missing zip with the fix, without failing", () => {
     const dir = join(root, "empty");
     mkdirSync(dir);
-    expect(inspectPlugin(sink, dir)).toEqual({
+    expect(inspectPlugin(sink, dir, process.cwd())).toEqual({
       spec: sink,
       state: "missing",
       message: `${dir}/${sink.file} is missing: run npm run connectors:fetch (it downloads and verifies the connector zips)`,
@@ -58,14 +58,14 @@ describe("connector zips at synth", () => {
 
   it("fails if the file is not a zip", () => {
     const dir = sinkDirWith(fixtures.notAZip);
-    expect(problem(() => inspectPlugin(sink, dir))).toBe(
+    expect(problem(() => inspectPlugin(sink, dir, process.cwd()))).toBe(
       `${dir}/${sink.file} is not a zip file: delete it and run npm run connectors:fetch`,
     );
   });
 
   it("fails if the zip holds another connector", () => {
     const dir = sinkDirWith(fixtures.wrongJar);
-    expect(problem(() => inspectPlugin(sink, dir))).toBe(
+    expect(problem(() => inspectPlugin(sink, dir, process.cwd()))).toBe(
       `${dir}/${sink.file} holds no kafka-connect-s3-10.6.7.jar (not the Confluent S3 sink 10.6.7?): delete it and run npm run connectors:fetch`,
     );
   });
@@ -73,7 +73,7 @@ describe("connector zips at synth", () => {
   it("fails if the zip holds the connector in another version", () => {
     const dir = mkdtempSync(join(root, "dir-"));
     copyFileSync(fixtures.wrongVersion, join(dir, debezium.file));
-    expect(problem(() => inspectPlugin(debezium, dir))).toBe(
+    expect(problem(() => inspectPlugin(debezium, dir, process.cwd()))).toBe(
       `${dir}/${debezium.file} holds debezium-connector-postgres-2.4.0.Final.jar; expected debezium-connector-postgres-2.3.7.Final.jar: delete it and run npm run connectors:fetch`,
     );
   });
@@ -81,7 +81,7 @@ describe("connector zips at synth", () => {
   it("fails if the Debezium plugin lacks the bundled config provider", () => {
     const dir = mkdtempSync(join(root, "dir-"));
     copyFileSync(fixtures.debezium, join(dir, debezium.file));
-    expect(problem(() => inspectPlugin(debezium, dir))).toBe(
+    expect(problem(() => inspectPlugin(debezium, dir, process.cwd()))).toBe(
       `${dir}/${debezium.file} holds no msk-config-providers-0.1.0.jar (not the Debezium PostgreSQL source 2.3.7.Final, with the MSK config providers (Secrets Manager) bundled in?): delete it and run npm run connectors:fetch`,
     );
   });

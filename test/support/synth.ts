@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { buildPipelineApp } from "../../src/app";
-import { loadConfigFile, parseConfig } from "../../src/config/load";
-import type { PipelineConfig } from "../../src/config/schema";
+import { loadConfigFile } from "../../src/cli/load-config";
+import { loadPlugins } from "../../src/cli/load-plugins";
+import { parseConfig } from "../../src/config/parse";
+import type { PipelineConfig } from "../../src/config/pipeline-config";
 
 export const DEMO_CONFIG = "config/demo.yaml";
 
@@ -36,10 +38,8 @@ export function synthesize(
   options: { connectorsDir?: string } = {},
 ): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), "cdc-lake-synth-"));
-  const { app } = buildPipelineApp(config, {
-    outdir,
-    connectorsDir: options.connectorsDir ?? join(outdir, "no-connectors"),
-  });
+  const plugins = loadPlugins(options.connectorsDir ?? join(outdir, "no-connectors"));
+  const { app } = buildPipelineApp(config, plugins, { outdir });
   app.synth();
   const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
   const stacks: Record<string, TerraformJson> = {};

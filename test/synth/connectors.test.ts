@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadConfigFile } from "../../src/config/load";
+import { loadConfigFile } from "../../src/cli/load-config";
 import { buildZip, readZipDirectory, readZipEntry } from "../../src/plugins/zip";
 import {
   byPath,
@@ -123,7 +123,7 @@ describe("demo-connectors: both connectors", () => {
     ]);
     expect(debezium.log_delivery.worker_log_delivery.cloudwatch_logs).toEqual({
       enabled: true,
-      log_group: refTo(stack, "demo-connectors/Logs-debezium-source/Resource", "name"),
+      log_group: refTo(stack, "demo-connectors/Debezium/Logs/Resource", "name"),
     });
   });
 
@@ -138,6 +138,43 @@ describe("demo-connectors: both connectors", () => {
 
   it("start the sink after the source", () => {
     expect(sink.depends_on).toEqual(["aws_mskconnect_connector.Debezium_43DF331C"]);
+  });
+
+  it("keep a deployed pipeline's roles, worker configurations and logs: moved from their previous addresses", () => {
+    // Before the connector constructs owned them, these were children of the stack. Without the moves,
+    // Terraform would re-create them, and a worker configuration cannot be re-created under its name.
+    const to = (path: string) => refTo(stack, path, "x").slice(2, -3);
+    expect(stack.moved).toEqual(
+      expect.arrayContaining([
+        { from: "aws_iam_role.DebeziumRole_0A7FB530", to: to("demo-connectors/Debezium/Role/Resource") },
+        {
+          from: "aws_iam_role_policy.DebeziumRole_Permissions_8A7520CC",
+          to: to("demo-connectors/Debezium/Role/Permissions"),
+        },
+        {
+          from: "aws_mskconnect_worker_configuration.DebeziumWorkerConfiguration_B4072993",
+          to: to("demo-connectors/Debezium/WorkerConfiguration/Resource"),
+        },
+        {
+          from: "aws_cloudwatch_log_group.Logs-debezium-source_4646C9EA",
+          to: to("demo-connectors/Debezium/Logs/Resource"),
+        },
+        { from: "aws_iam_role.S3SinkRole_F812F7EE", to: to("demo-connectors/S3Sink/Role/Resource") },
+        {
+          from: "aws_iam_role_policy.S3SinkRole_Permissions_288321AC",
+          to: to("demo-connectors/S3Sink/Role/Permissions"),
+        },
+        {
+          from: "aws_mskconnect_worker_configuration.S3SinkWorkerConfiguration_62A694F6",
+          to: to("demo-connectors/S3Sink/WorkerConfiguration/Resource"),
+        },
+        {
+          from: "aws_cloudwatch_log_group.Logs-s3-sink_156D07A5",
+          to: to("demo-connectors/S3Sink/Logs/Resource"),
+        },
+      ]),
+    );
+    expect(stack.moved).toHaveLength(8);
   });
 });
 
@@ -190,7 +227,7 @@ describe("demo-connectors: Debezium", () => {
 
   it("has a worker configuration named from its content: JSON without schemas, the Secrets Manager provider", () => {
     const worker = byPath(stack, "aws_mskconnect_worker_configuration")[
-      "demo-connectors/DebeziumWorkerConfiguration/Resource"
+      "demo-connectors/Debezium/WorkerConfiguration/Resource"
     ] as TerraformJson;
     const content = worker.properties_file_content as string;
     expect(worker.name).toBe(`cdc-lake-demo-debezium-source-worker-${sha256Text(content).slice(0, 8)}`);
@@ -205,8 +242,8 @@ describe("demo-connectors: Debezium", () => {
       "value.converter.schemas.enable=false",
     ]);
     expect(debezium.worker_configuration).toEqual({
-      arn: refTo(stack, "demo-connectors/DebeziumWorkerConfiguration/Resource", "arn"),
-      revision: refTo(stack, "demo-connectors/DebeziumWorkerConfiguration/Resource", "latest_revision"),
+      arn: refTo(stack, "demo-connectors/Debezium/WorkerConfiguration/Resource", "arn"),
+      revision: refTo(stack, "demo-connectors/Debezium/WorkerConfiguration/Resource", "latest_revision"),
     });
   });
 
@@ -216,7 +253,7 @@ describe("demo-connectors: Debezium", () => {
       { connectorsDir: zips.dir },
     );
     const worker = byPath(withSchemas.stacks["demo-connectors"] ?? {}, "aws_mskconnect_worker_configuration")[
-      "demo-connectors/DebeziumWorkerConfiguration/Resource"
+      "demo-connectors/Debezium/WorkerConfiguration/Resource"
     ];
     expect(worker?.properties_file_content).toContain("value.converter.schemas.enable=true");
     withSchemas.cleanup();
@@ -252,7 +289,7 @@ describe("demo-connectors: S3 sink", () => {
 
   it("commits offsets, and so checks its rotation, every 10 s (the bound on the delay to S3)", () => {
     const worker = byPath(stack, "aws_mskconnect_worker_configuration")[
-      "demo-connectors/S3SinkWorkerConfiguration/Resource"
+      "demo-connectors/S3Sink/WorkerConfiguration/Resource"
     ] as TerraformJson;
     expect(worker.properties_file_content).toContain("offset.flush.interval.ms=10000\n");
   });
@@ -287,11 +324,17 @@ describe("demo-connectors: execution roles", () => {
   const cluster = `\${${PLATFORM}.cross-stack-output-aws_msk_clusterKafka_DE2CE4FAarn}`;
   const arnOf = (kind: string, name: string) =>
     `\${replace(${PLATFORM}.cross-stack-output-aws_msk_clusterKafka_DE2CE4FAarn, ":cluster/", ":${kind}/")}/${name}`;
-  const statements = (id: string) =>
-    Object.fromEntries(((documents[id]?.statement ?? []) as TerraformJson[]).map((s) => [s.sid, s]));
+  /** The policy document at a construct path (logical ids carry a hash; paths are what we name). */
+  const documentAt = (path: string) => {
+    const doc = Object.values(documents).find((d) => d["//"].metadata.path === path);
+    if (!doc) throw new Error(`no policy document at ${path}`);
+    return doc;
+  };
+  const statements = (path: string) =>
+    Object.fromEntries((documentAt(path).statement as TerraformJson[]).map((s) => [s.sid, s]));
 
   it("may be assumed by MSK Connect only, for their own connector", () => {
-    const trust = documents.DebeziumRole_TrustPolicy_49F5A702?.statement[0];
+    const trust = documentAt("demo-connectors/Debezium/Role/TrustPolicy").statement[0];
     expect(trust.principals).toEqual([{ type: "Service", identifiers: ["kafkaconnect.amazonaws.com"] }]);
     expect(trust.condition.map((c: TerraformJson) => c.variable)).toEqual([
       "aws:SourceAccount",
@@ -301,7 +344,7 @@ describe("demo-connectors: execution roles", () => {
   });
 
   it("let Debezium write only its topics and read only its secret", () => {
-    const s = statements("DebeziumRole_PermissionsPolicy_481DC670");
+    const s = statements("demo-connectors/Debezium/Role/PermissionsPolicy");
     expect(s.Cluster?.resources).toEqual([cluster]);
     expect(s.ChangeAndHeartbeatTopics).toMatchObject({
       actions: ["kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
@@ -331,7 +374,7 @@ describe("demo-connectors: execution roles", () => {
   });
 
   it("let the sink read only the change topics and write only under the lake's cdc/ prefix", () => {
-    const s = statements("S3SinkRole_PermissionsPolicy_33A1F952");
+    const s = statements("demo-connectors/S3Sink/Role/PermissionsPolicy");
     const lake = `\${${PLATFORM}.cross-stack-output-aws_s3_bucketDataLake_E54831B2arn}`;
     expect(s.ChangeTopics).toMatchObject({
       actions: ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],

@@ -1,19 +1,23 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { buildPipelineApp } from "../../src/app";
-import type { PipelineConfig } from "../../src/config/schema";
-import { configureStateAndVersion } from "../../src/stacks/backend";
+import type { PipelineConfig } from "../../src/config/pipeline-config";
+import { PipelineStack } from "../../src/stacks/pipeline-stack";
 import { demoWith } from "../support/synth";
 
 /** A stand-in for the database/connectors stacks: consumes platform attributes across stacks. */
 function synthWithConsumer(config: PipelineConfig) {
   const outdir = mkdtempSync(join(tmpdir(), "cdc-lake-xstack-"));
-  const { app, platform } = buildPipelineApp(config, { outdir });
-  const consumer = new TerraformStack(app, "demo-consumer");
-  configureStateAndVersion(consumer, "demo-consumer", config);
+  const { app, platform } = buildPipelineApp(config, [], { outdir });
+  class ConsumerStack extends PipelineStack {}
+  const consumer = new ConsumerStack(app, "demo-consumer", {
+    region: config.region,
+    state: config.state,
+    tags: {},
+  });
   new TerraformOutput(consumer, "secret", { value: platform.database.masterUserSecretArn });
   app.synth();
   const json = JSON.parse(readFileSync(join(outdir, "stacks/demo-consumer/cdk.tf.json"), "utf8"));

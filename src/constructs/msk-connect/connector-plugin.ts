@@ -5,8 +5,8 @@ import type { PluginArtifact } from "../../plugins/inspect-plugin";
 import type { PrivateBucket } from "../storage/private-bucket";
 
 export interface ConnectorPluginProps {
-  /** `<project>-<environment>`; the plugin is named `<prefix>-<plugin id>-<first 8 of sha256>`. */
-  readonly namePrefix: string;
+  /** The plugin's name for the first 8 hex digits of its zip's sha256. */
+  readonly name: (zipHash: string) => string;
   readonly artifact: Extract<PluginArtifact, { state: "ready" }>;
   readonly bucket: PrivateBucket;
 }
@@ -32,7 +32,7 @@ export class ConnectorPlugin extends Construct {
       contentType: "application/zip",
     });
     this.plugin = new MskconnectCustomPlugin(this, "Resource", {
-      name: `${props.namePrefix}-${artifact.spec.id}-${shortHash}`,
+      name: props.name(shortHash),
       description: `${artifact.spec.description} (sha256 ${artifact.sha256})`,
       contentType: "ZIP",
       location: { s3: { bucketArn: props.bucket.arn, fileKey: this.object.key } },

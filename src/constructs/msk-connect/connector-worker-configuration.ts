@@ -3,8 +3,8 @@ import { MskconnectWorkerConfiguration } from "@cdktf/provider-aws/lib/mskconnec
 import { Construct } from "constructs";
 
 export interface ConnectorWorkerConfigurationProps {
-  /** Name prefix; the content hash is appended. */
-  readonly namePrefix: string;
+  /** The configuration's name for the first 8 hex digits of its content's sha256. */
+  readonly name: (contentHash: string) => string;
   /** Worker properties; written sorted, one `key=value` per line. */
   readonly properties: Record<string, string>;
 }
@@ -26,7 +26,7 @@ export class ConnectorWorkerConfiguration extends Construct {
       .join("\n")}\n`;
     const hash = createHash("sha256").update(this.content).digest("hex").slice(0, 8);
     this.resource = new MskconnectWorkerConfiguration(this, "Resource", {
-      name: `${props.namePrefix}-${hash}`,
+      name: props.name(hash),
       description: `Worker properties (sha256 ${hash}…)`,
       propertiesFileContent: this.content,
     });

@@ -1,61 +1,107 @@
+import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { MskconnectConnector } from "@cdktf/provider-aws/lib/mskconnect-connector";
 import { DataResource, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { PipelineLogGroup } from "../observability/pipeline-log-group";
-import type { ConnectorExecutionRole } from "./connector-execution-role";
+import type { ConnectorCapacity } from "../../config/pipeline-config";
+import { PipelineLogGroup } from "../observability/pipeline-log-group";
+import { ConnectorExecutionRole } from "./connector-execution-role";
 import type { ConnectorPlugin } from "./connector-plugin";
-import type { ConnectorWorkerConfiguration } from "./connector-worker-configuration";
+import { ConnectorWorkerConfiguration } from "./connector-worker-configuration";
+import type { KafkaClusterArns } from "./kafka-cluster-arns";
 
 /** The Kafka Connect version MSK Connect runs the seed's connectors on. */
 export const KAFKA_CONNECT_VERSION = "2.7.1";
 
-export interface AutoscaledCapacity {
-  readonly mcuCount: number;
-  readonly minWorkerCount: number;
-  readonly maxWorkerCount: number;
-  readonly scaleInCpuPercent: number;
-  readonly scaleOutCpuPercent: number;
+/** Where and how big a connector runs: the cluster, the workers' subnets and security groups. */
+export interface MskConnectPlacement {
+  readonly bootstrapServers: string;
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
+  readonly capacity: ConnectorCapacity;
 }
 
+/** What every connector has besides its own settings. */
 export interface MskConnectorProps {
-  readonly name: string;
+  readonly connectorName: string;
+  readonly roleName: string;
+  /** The worker configuration's name for a content hash. */
+  readonly workerConfigurationName: (contentHash: string) => string;
+  readonly logGroupName: string;
+  readonly logRetentionDays: number;
+  /** The cluster's ARN, from which topic and group ARNs are derived. */
+  readonly kafka: KafkaClusterArns;
+  readonly placement: MskConnectPlacement;
+  readonly plugin: ConnectorPlugin;
+}
+
+/** What a kind of connector (source or sink) adds. */
+export interface ConnectorDefinition {
   readonly description: string;
   /** connector_configuration; values may hold Terraform references. */
   readonly configuration: Record<string, string>;
-  readonly bootstrapServers: string;
-  readonly subnetIds: string[];
-  readonly securityGroupIds: string[];
-  readonly capacity: AutoscaledCapacity;
-  readonly plugin: ConnectorPlugin;
-  readonly workerConfiguration: ConnectorWorkerConfiguration;
-  readonly role: ConnectorExecutionRole;
-  readonly logGroup: PipelineLogGroup;
+  readonly workerProperties: Record<string, string>;
+  /** Consumer groups besides MSK Connect's own. */
+  readonly consumerGroups: readonly string[];
+  /** The connector's own permissions (topics, bucket, secret). */
+  readonly statements: DataAwsIamPolicyDocumentStatement[];
   /** What must be running first (the sink starts after the source that creates its topics). */
   readonly after?: ITerraformDependable[];
 }
 
+/** Terraform addresses a connector's resources had before a refactoring, for `moved` blocks. */
+export interface ConnectorAddresses {
+  readonly role: string;
+  readonly rolePolicy: string;
+  readonly workerConfiguration: string;
+  readonly logGroup: string;
+}
+
 /**
  * An MSK Connect connector with IAM authentication and TLS set explicitly (the API's defaults are NONE
- * and PLAINTEXT), autoscaled capacity and worker logs in CloudWatch.
+ * and PLAINTEXT), autoscaled capacity, its own worker configuration, execution role and worker logs.
+ * Subclasses (DebeziumSource, S3Sink) supply the settings and the permissions.
  *
  * Replaced, never updated, when its configuration changes: the AWS provider reports configuration updates
  * as applied while the connector keeps the old one (terraform-provider-aws #47004, #48199). A
  * `terraform_data` holds the configuration; `replace_triggered_by` on it turns any change into a
  * replacement. Same name, so the source resumes from its offset topic and the sink from its group.
  */
-export class MskConnector extends Construct {
+export abstract class MskConnector extends Construct {
+  readonly logGroup: PipelineLogGroup;
+  readonly workerConfiguration: ConnectorWorkerConfiguration;
+  readonly role: ConnectorExecutionRole;
   readonly connector: MskconnectConnector;
   readonly configurationTracker: DataResource;
 
-  constructor(scope: Construct, id: string, props: MskConnectorProps) {
+  protected constructor(
+    scope: Construct,
+    id: string,
+    props: MskConnectorProps,
+    connector: ConnectorDefinition,
+  ) {
     super(scope, id);
-    this.configurationTracker = new DataResource(this, "Configuration", { input: props.configuration });
-    const c = props.capacity;
+    this.logGroup = new PipelineLogGroup(this, "Logs", {
+      name: props.logGroupName,
+      retentionDays: props.logRetentionDays,
+    });
+    this.workerConfiguration = new ConnectorWorkerConfiguration(this, "WorkerConfiguration", {
+      name: props.workerConfigurationName,
+      properties: connector.workerProperties,
+    });
+    this.role = new ConnectorExecutionRole(this, "Role", {
+      roleName: props.roleName,
+      connectorName: props.connectorName,
+      kafka: props.kafka,
+      consumerGroups: connector.consumerGroups,
+      statements: connector.statements,
+    });
+    this.configurationTracker = new DataResource(this, "Configuration", { input: connector.configuration });
+    const c = props.placement.capacity;
     this.connector = new MskconnectConnector(this, "Resource", {
-      name: props.name,
-      description: props.description,
+      name: props.connectorName,
+      description: connector.description,
       kafkaconnectVersion: KAFKA_CONNECT_VERSION,
-      connectorConfiguration: props.configuration,
+      connectorConfiguration: connector.configuration,
       capacity: {
         autoscaling: {
           mcuCount: c.mcuCount,
@@ -67,8 +113,11 @@ export class MskConnector extends Construct {
       },
       kafkaCluster: {
         apacheKafkaCluster: {
-          bootstrapServers: props.bootstrapServers,
-          vpc: { subnets: props.subnetIds, securityGroups: props.securityGroupIds },
+          bootstrapServers: props.placement.bootstrapServers,
+          vpc: {
+            subnets: [...props.placement.subnetIds],
+            securityGroups: [...props.placement.securityGroupIds],
+          },
         },
       },
       kafkaClusterClientAuthentication: { authenticationType: "IAM" },
@@ -77,20 +126,35 @@ export class MskConnector extends Construct {
         { customPlugin: { arn: props.plugin.plugin.arn, revision: props.plugin.plugin.latestRevision } },
       ],
       workerConfiguration: {
-        arn: props.workerConfiguration.resource.arn,
-        revision: props.workerConfiguration.resource.latestRevision,
+        arn: this.workerConfiguration.resource.arn,
+        revision: this.workerConfiguration.resource.latestRevision,
       },
-      serviceExecutionRoleArn: props.role.arn,
+      serviceExecutionRoleArn: this.role.arn,
       logDelivery: {
-        workerLogDelivery: { cloudwatchLogs: { enabled: true, logGroup: props.logGroup.name } },
+        workerLogDelivery: { cloudwatchLogs: { enabled: true, logGroup: this.logGroup.name } },
       },
       // A plain address: cdktf would wrap a construct reference in "${…}", which Terraform rejects here.
-      dependsOn: props.after,
+      dependsOn: connector.after,
       lifecycle: {
         replaceTriggeredBy: [
           `${this.configurationTracker.terraformResourceType}.${this.configurationTracker.friendlyUniqueId}`,
         ],
       },
     });
+  }
+
+  get arn(): string {
+    return this.connector.arn;
+  }
+
+  /**
+   * `moved` blocks from the addresses these resources had before: a deployed pipeline keeps its role,
+   * its worker configuration (which cannot be deleted and re-created under its name) and its logs.
+   */
+  movedFrom(addresses: ConnectorAddresses): void {
+    this.role.role.moveFromId(addresses.role);
+    this.role.policy.moveFromId(addresses.rolePolicy);
+    this.workerConfiguration.resource.moveFromId(addresses.workerConfiguration);
+    this.logGroup.resource.moveFromId(addresses.logGroup);
   }
 }

@@ -9,20 +9,21 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Construct } from "constructs";
+import type { Naming } from "../../config/naming";
 import { PipelineSecurityGroup } from "./pipeline-security-group";
 
 export interface PipelineNetworkProps {
-  /** Name tag prefix, `<project>-<environment>`. */
-  readonly namePrefix: string;
+  /** Name tags and endpoint security-group names. */
+  readonly names: Pick<Naming, "networkResource" | "interfaceEndpointSecurityGroup">;
   readonly region: string;
   /** IPv4 CIDR of the VPC. */
   readonly vpcCidr: string;
   /** One public subnet per entry, in this order; the construct ids use the zone so addresses stay stable. */
   readonly publicSubnets: readonly { readonly availabilityZone: string; readonly cidr: string }[];
-  /** Private subnets (no route to the internet unless `natGateway`). @default - none */
-  readonly privateSubnets?: readonly { readonly availabilityZone: string; readonly cidr: string }[];
-  /** A NAT gateway (in the first public subnet) as the private subnets' default route. @default false */
-  readonly natGateway?: boolean;
+  /** Private subnets (no route to the internet unless `natGateway`); none for a public-only layout. */
+  readonly privateSubnets: readonly { readonly availabilityZone: string; readonly cidr: string }[];
+  /** A NAT gateway (in the first public subnet) as the private subnets' default route. */
+  readonly natGateway: boolean;
 }
 
 /**
@@ -36,14 +37,14 @@ export class PipelineNetwork extends Construct {
   readonly privateSubnets: readonly Subnet[];
   readonly privateRouteTable?: RouteTable;
   readonly s3Endpoint: VpcEndpoint;
-  private readonly namePrefix: string;
+  private readonly names: PipelineNetworkProps["names"];
   private readonly region: string;
 
   constructor(scope: Construct, id: string, props: PipelineNetworkProps) {
     super(scope, id);
-    this.namePrefix = props.namePrefix;
+    this.names = props.names;
     this.region = props.region;
-    const nameTag = (component: string) => ({ Name: `${props.namePrefix}-${component}` });
+    const nameTag = (component: string) => ({ Name: props.names.networkResource(component) });
 
     // DNS support and hostnames: RDS and MSK endpoints are names, and VPC endpoints need private DNS.
     this.vpc = new Vpc(this, "Resource", {
@@ -89,7 +90,7 @@ export class PipelineNetwork extends Construct {
       return subnet;
     });
 
-    const privateSubnets = props.privateSubnets ?? [];
+    const privateSubnets = props.privateSubnets;
     if (privateSubnets.length > 0) {
       // No internet route: S3 and Secrets Manager are reached through VPC endpoints.
       this.privateRouteTable = new RouteTable(this, "PrivateRouteTable", {
@@ -147,7 +148,7 @@ export class PipelineNetwork extends Construct {
     subnetIds: string[],
   ): { endpoint: VpcEndpoint; securityGroup: PipelineSecurityGroup } {
     const securityGroup = new PipelineSecurityGroup(this, `${id}EndpointSecurityGroup`, {
-      name: `${this.namePrefix}-vpce-${service}`,
+      name: this.names.interfaceEndpointSecurityGroup(service),
       description: `Interface endpoint for ${service}: HTTPS from its clients only`,
       vpcId: this.vpc.id,
     });
@@ -159,7 +160,7 @@ export class PipelineNetwork extends Construct {
       privateDnsEnabled: true,
       subnetIds,
       securityGroupIds: [securityGroup.id],
-      tags: { Name: `${this.namePrefix}-${service}` },
+      tags: { Name: this.names.networkResource(service) },
     });
     return { endpoint, securityGroup };
   }

@@ -2,7 +2,8 @@ import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric
 import { Construct } from "constructs";
 
 export interface ReplicationAlarmsProps {
-  readonly namePrefix: string;
+  readonly slotLagAlarmName: string;
+  readonly freeStorageAlarmName: string;
   /** RDS instance identifier (the metrics' DBInstanceIdentifier). */
   readonly dbInstanceIdentifier: string;
   readonly allocatedStorageGiB: number;
@@ -30,7 +31,7 @@ export class ReplicationAlarms extends Construct {
     };
     new CloudwatchMetricAlarm(this, "SlotLag", {
       ...common,
-      alarmName: `${props.namePrefix}-replication-slot-lag`,
+      alarmName: props.slotLagAlarmName,
       alarmDescription:
         "The oldest replication slot retains more than half of max_slot_wal_keep_size: is the Debezium connector running?",
       metricName: "OldestReplicationSlotLag",
@@ -43,7 +44,7 @@ export class ReplicationAlarms extends Construct {
     });
     new CloudwatchMetricAlarm(this, "FreeStorage", {
       ...common,
-      alarmName: `${props.namePrefix}-free-storage`,
+      alarmName: props.freeStorageAlarmName,
       alarmDescription: "Less than 20% of the database's storage is free.",
       metricName: "FreeStorageSpace",
       statistic: "Minimum",

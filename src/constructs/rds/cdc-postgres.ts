@@ -7,8 +7,12 @@ import { type Peer, PipelineSecurityGroup } from "../network/pipeline-security-g
 import { PipelineLogGroup } from "../observability/pipeline-log-group";
 
 export interface CdcPostgresProps {
-  /** Physical name of the instance, its parameter group, subnet group and security group. */
-  readonly name: string;
+  /** Identifier of the instance; also the name of its DB subnet group and security group. */
+  readonly identifier: string;
+  /** `name_prefix` of the parameter group (Terraform appends a unique suffix). */
+  readonly parameterGroupNamePrefix: string;
+  /** Final snapshot identifier before the creation timestamp is appended. */
+  readonly finalSnapshotPrefix: string;
   readonly vpcId: string;
   /** Subnets of the DB subnet group, in at least two AZs. */
   readonly subnetIds: readonly string[];
@@ -26,22 +30,17 @@ export interface CdcPostgresProps {
    * an abandoned Debezium slot otherwise holds WAL until the disk is full.
    */
   readonly maxSlotWalKeepSizeMiB: number;
-  /** @default false */
-  readonly publiclyAccessible?: boolean;
-  /** @default true */
-  readonly multiAz?: boolean;
-  /** @default true */
-  readonly deletionProtection?: boolean;
-  /** @default false */
-  readonly skipFinalSnapshot?: boolean;
-  /** @default 7 */
-  readonly backupRetentionDays?: number;
+  readonly publiclyAccessible: boolean;
+  readonly multiAz: boolean;
+  readonly deletionProtection: boolean;
+  readonly skipFinalSnapshot: boolean;
+  readonly backupRetentionDays: number;
   /** KMS key for storage and Performance Insights. @default - the AWS managed key (aws/rds) */
   readonly kmsKeyArn?: string;
-  /** Performance Insights, 7 days. @default true */
-  readonly performanceInsights?: boolean;
-  /** Logs exported to CloudWatch Logs. @default ["postgresql", "upgrade"] */
-  readonly logExports?: string[];
+  /** Performance Insights, 7 days. */
+  readonly performanceInsights: boolean;
+  /** Logs exported to CloudWatch Logs (each gets a log group with retention first). */
+  readonly logExports: readonly string[];
   /** Retention of the exported logs' groups. */
   readonly logRetentionDays: number;
 }
@@ -62,7 +61,7 @@ export class CdcPostgres extends Construct {
     this.port = props.port;
 
     this.securityGroup = new PipelineSecurityGroup(this, "SecurityGroup", {
-      name: props.name,
+      name: props.identifier,
       // Static: a description change replaces the group, which fails while RDS still uses it.
       description: "PostgreSQL for CDC: ingress from the connectors and the operator CIDRs only",
       vpcId: props.vpcId,
@@ -70,7 +69,7 @@ export class CdcPostgres extends Construct {
 
     this.parameterGroup = new DbParameterGroup(this, "ParameterGroup", {
       // A prefix, not a name: create_before_destroy must not collide with the group it replaces.
-      namePrefix: `${props.name}-${props.parameterGroupFamily}-`,
+      namePrefix: props.parameterGroupNamePrefix,
       family: props.parameterGroupFamily,
       description: `Logical replication for CDC (${props.parameterGroupFamily})`,
       parameter: [
@@ -89,24 +88,24 @@ export class CdcPostgres extends Construct {
     });
 
     const subnetGroup = new DbSubnetGroup(this, "SubnetGroup", {
-      name: props.name,
-      description: `Subnets of ${props.name}`,
+      name: props.identifier,
+      description: `Subnets of ${props.identifier}`,
       subnetIds: [...props.subnetIds],
     });
 
     // RDS would create the export groups itself, without retention: create them first, with one.
-    const logExports = props.logExports ?? ["postgresql", "upgrade"];
-    const logGroups = logExports.map(
+    const logGroups = props.logExports.map(
       (log) =>
         new PipelineLogGroup(this, `Logs-${log}`, {
-          name: `/aws/rds/instance/${props.name}/${log}`,
+          // The group name RDS writes an export to.
+          name: `/aws/rds/instance/${props.identifier}/${log}`,
           retentionDays: props.logRetentionDays,
         }).resource,
     );
 
-    const skipFinalSnapshot = props.skipFinalSnapshot ?? false;
+    const { skipFinalSnapshot, performanceInsights } = props;
     this.instance = new DbInstance(this, "Resource", {
-      identifier: props.name,
+      identifier: props.identifier,
       engine: "postgres",
       engineVersion: props.engineVersion,
       instanceClass: props.instanceClass,
@@ -114,10 +113,10 @@ export class CdcPostgres extends Construct {
       storageType: "gp3",
       storageEncrypted: true,
       kmsKeyId: props.kmsKeyArn,
-      performanceInsightsEnabled: props.performanceInsights ?? true,
-      performanceInsightsRetentionPeriod: (props.performanceInsights ?? true) ? 7 : undefined,
-      performanceInsightsKmsKeyId: (props.performanceInsights ?? true) ? props.kmsKeyArn : undefined,
-      enabledCloudwatchLogsExports: logExports,
+      performanceInsightsEnabled: performanceInsights,
+      performanceInsightsRetentionPeriod: performanceInsights ? 7 : undefined,
+      performanceInsightsKmsKeyId: performanceInsights ? props.kmsKeyArn : undefined,
+      enabledCloudwatchLogsExports: [...props.logExports],
       port: props.port,
       dbName: props.databaseName,
       username: props.masterUsername,
@@ -126,18 +125,18 @@ export class CdcPostgres extends Construct {
       parameterGroupName: this.parameterGroup.name,
       dbSubnetGroupName: subnetGroup.name,
       vpcSecurityGroupIds: [this.securityGroup.id],
-      publiclyAccessible: props.publiclyAccessible ?? false,
-      multiAz: props.multiAz ?? true,
-      deletionProtection: props.deletionProtection ?? true,
+      publiclyAccessible: props.publiclyAccessible,
+      multiAz: props.multiAz,
+      deletionProtection: props.deletionProtection,
       skipFinalSnapshot,
       // Unique per instance (its creation time), or the destroy of a re-created environment collides
       // with the previous final snapshot; ignore_changes keeps the first value.
       finalSnapshotIdentifier: skipFinalSnapshot
         ? undefined
-        : `${props.name}-final-${Fn.formatdate("YYYYMMDDhhmmss", Fn.timestamp())}`,
+        : `${props.finalSnapshotPrefix}${Fn.formatdate("YYYYMMDDhhmmss", Fn.timestamp())}`,
       lifecycle: { ignoreChanges: ["final_snapshot_identifier"] },
       dependsOn: logGroups,
-      backupRetentionPeriod: props.backupRetentionDays ?? 7,
+      backupRetentionPeriod: props.backupRetentionDays,
       copyTagsToSnapshot: true,
       autoMinorVersionUpgrade: true,
       // Logical replication slots must be dropped before a major upgrade below PostgreSQL 17.

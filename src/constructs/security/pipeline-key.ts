@@ -3,8 +3,10 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
 
 export interface PipelineKeyProps {
-  /** Alias without `alias/`, e.g. `cdc-lake-prod`. */
+  /** Alias, with its `alias/` prefix, e.g. `alias/cdc-lake-prod`. */
   readonly alias: string;
+  /** The pipeline the key serves, for its description, e.g. `cdc-lake-prod`. */
+  readonly pipelineName: string;
 }
 
 /**
@@ -18,11 +20,11 @@ export class PipelineKey extends Construct {
   constructor(scope: Construct, id: string, props: PipelineKeyProps) {
     super(scope, id);
     this.key = new KmsKey(this, "Resource", {
-      description: `Data at rest of ${props.alias}: RDS, MSK, S3 data lake`,
+      description: `Data at rest of ${props.pipelineName}: RDS, MSK, S3 data lake`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
     });
-    new KmsAlias(this, "Alias", { name: `alias/${props.alias}`, targetKeyId: this.key.keyId });
+    new KmsAlias(this, "Alias", { name: props.alias, targetKeyId: this.key.keyId });
   }
 
   get arn(): string {

@@ -13,8 +13,8 @@ export interface PrivateBucketProps {
   readonly bucketName?: string;
   /** Used when `bucketName` is not given; at most 37 characters. */
   readonly bucketPrefix: string;
-  /** Let `destroy` delete a bucket that still holds objects. @default false */
-  readonly forceDestroy?: boolean;
+  /** Let `destroy` delete a bucket that still holds objects. */
+  readonly forceDestroy: boolean;
   /** SSE-KMS with this key (and bucket keys, to keep KMS requests down). @default - SSE-S3 */
   readonly kmsKeyArn?: string;
   /** Keep previous versions, deleted after `noncurrentVersionDays`. @default - no versioning */
@@ -35,7 +35,7 @@ export class PrivateBucket extends Construct {
     this.bucket = new S3Bucket(this, "Resource", {
       bucket: props.bucketName,
       bucketPrefix: props.bucketName ? undefined : props.bucketPrefix,
-      forceDestroy: props.forceDestroy ?? false,
+      forceDestroy: props.forceDestroy,
     });
 
     const publicAccessBlock = new S3BucketPublicAccessBlock(this, "PublicAccessBlock", {

@@ -9,7 +9,11 @@ import { type Peer, PipelineSecurityGroup } from "../network/pipeline-security-g
 export const MSK_IAM_PORT = 9098;
 
 export interface CdcKafkaClusterProps {
-  readonly name: string;
+  /** Cluster name; also the name of its security group. */
+  readonly clusterName: string;
+  readonly configurationName: string;
+  /** Name of the broker-storage autoscaling policy. */
+  readonly storageScalingPolicyName: string;
   readonly vpcId: string;
   /** One subnet per AZ (2 or 3); brokers are spread evenly across them. */
   readonly subnetIds: readonly string[];
@@ -24,8 +28,8 @@ export interface CdcKafkaClusterProps {
   readonly minInsyncReplicas: number;
   /** Log group the brokers write to. */
   readonly brokerLogGroupName: string;
-  /** Broker storage autoscaling grows volumes up to this size. @default - no autoscaling */
-  readonly maxBrokerVolumeGiB?: number;
+  /** Broker storage autoscaling grows volumes up to this size; at or below brokerVolumeGiB, no autoscaling. */
+  readonly maxBrokerVolumeGiB: number;
   /** KMS key for data at rest. @default - the AWS managed key */
   readonly kmsKeyArn?: string;
 }
@@ -49,8 +53,8 @@ export class CdcKafkaCluster extends Construct {
     }
 
     this.securityGroup = new PipelineSecurityGroup(this, "SecurityGroup", {
-      name: props.name,
-      description: `MSK ${props.name}: SASL/IAM (${MSK_IAM_PORT}) from the connectors only`,
+      name: props.clusterName,
+      description: `MSK ${props.clusterName}: SASL/IAM (${MSK_IAM_PORT}) from the connectors only`,
       vpcId: props.vpcId,
     });
 
@@ -62,18 +66,18 @@ export class CdcKafkaCluster extends Construct {
       "unclean.leader.election.enable": false,
     };
     this.configuration = new MskConfiguration(this, "Configuration", {
-      name: `${props.name}-config`,
+      name: props.configurationName,
       kafkaVersions: [props.kafkaVersion],
-      description: `Broker settings of ${props.name}`,
+      description: `Broker settings of ${props.clusterName}`,
       serverProperties: Object.entries(serverProperties)
         .map(([key, value]) => `${key}=${value}`)
         .join("\n"),
     });
 
     // Volumes grow only with a maximum above the start size; only then may Terraform ignore the size.
-    const autoscaled = (props.maxBrokerVolumeGiB ?? 0) > props.brokerVolumeGiB;
+    const autoscaled = props.maxBrokerVolumeGiB > props.brokerVolumeGiB;
     this.cluster = new MskCluster(this, "Resource", {
-      clusterName: props.name,
+      clusterName: props.clusterName,
       kafkaVersion: props.kafkaVersion,
       numberOfBrokerNodes: props.brokerCount,
       brokerNodeGroupInfo: {
@@ -97,7 +101,7 @@ export class CdcKafkaCluster extends Construct {
         ? { ignoreChanges: ["broker_node_group_info[0].storage_info[0].ebs_storage_info[0].volume_size"] }
         : undefined,
     });
-    if (autoscaled && props.maxBrokerVolumeGiB) this.autoscaleStorage(props.maxBrokerVolumeGiB);
+    if (autoscaled) this.autoscaleStorage(props.maxBrokerVolumeGiB, props.storageScalingPolicyName);
   }
 
   /**
@@ -105,7 +109,7 @@ export class CdcKafkaCluster extends Construct {
    * whole pipeline. MSK never shrinks volumes, so Terraform must ignore the size it set at creation.
    * @see https://docs.aws.amazon.com/msk/latest/developerguide/msk-autoexpand.html
    */
-  private autoscaleStorage(maxVolumeGiB: number): void {
+  private autoscaleStorage(maxVolumeGiB: number, policyName: string): void {
     const target = new AppautoscalingTarget(this, "StorageScalingTarget", {
       serviceNamespace: "kafka",
       scalableDimension: "kafka:broker-storage:VolumeSize",
@@ -114,7 +118,7 @@ export class CdcKafkaCluster extends Construct {
       maxCapacity: maxVolumeGiB,
     });
     new AppautoscalingPolicy(this, "StorageScalingPolicy", {
-      name: `${this.cluster.clusterName}-broker-storage`,
+      name: policyName,
       policyType: "TargetTrackingScaling",
       serviceNamespace: target.serviceNamespace,
       scalableDimension: target.scalableDimension,

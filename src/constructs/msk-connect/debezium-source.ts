@@ -1,0 +1,67 @@
+import type { Construct } from "constructs";
+import {
+  type DebeziumSettings,
+  debeziumConnectorConfiguration,
+  debeziumTopics,
+  debeziumWorkerProperties,
+  type TerraformFunctions,
+} from "../../kafka-connect/debezium-settings";
+import { heartbeatTopic } from "../../kafka-connect/topics";
+import { KafkaActions } from "./kafka-cluster-arns";
+import { MskConnector, type MskConnectorProps } from "./msk-connector";
+
+export interface DebeziumSourceProps extends MskConnectorProps {
+  /** The connector's settings (database, publication, slot, topics). */
+  readonly settings: DebeziumSettings;
+  /** ARN of the secret named in `settings.credentialsSecretName`: the role may read it, nothing else. */
+  readonly credentialsSecretArn: string;
+  /** Debezium's offsets topic: a fixed name, so a replaced connector resumes where the old one stopped. */
+  readonly offsetTopic: string;
+  readonly region: string;
+  /** Embed the Kafka Connect schema in every record (schemas.enable). */
+  readonly jsonSchemas: boolean;
+  /** Terraform's functions (cdktf's Fn), for the secret reference. */
+  readonly terraform: TerraformFunctions;
+}
+
+/**
+ * The Debezium PostgreSQL source on MSK Connect: reads the publication through its slot and writes one
+ * topic per captured table, creating the topics itself (MSK has auto-creation off). Its role may
+ * produce to those topics and the heartbeat topic, keep its offsets, and read the CDC role's secret.
+ */
+export class DebeziumSource extends MskConnector {
+  /** The change topics, one per captured table. */
+  readonly topics: readonly string[];
+
+  constructor(scope: Construct, id: string, props: DebeziumSourceProps) {
+    const { settings, kafka } = props;
+    const topics = debeziumTopics(settings);
+    super(scope, id, props, {
+      description: `Debezium PostgreSQL source: ${settings.tables.length} table(s) of ${settings.databaseName}`,
+      configuration: debeziumConnectorConfiguration(settings, props.terraform),
+      workerProperties: debeziumWorkerProperties(props.region, props.jsonSchemas, props.offsetTopic),
+      consumerGroups: [],
+      statements: [
+        {
+          sid: "OffsetTopic",
+          effect: "Allow",
+          actions: [...KafkaActions.internalTopics],
+          resources: [kafka.topic(props.offsetTopic)],
+        },
+        {
+          sid: "ChangeAndHeartbeatTopics",
+          effect: "Allow",
+          actions: [...KafkaActions.produce],
+          resources: [...topics, heartbeatTopic(settings.topicPrefix)].map((t) => kafka.topic(t)),
+        },
+        {
+          sid: "CdcRoleCredentials",
+          effect: "Allow",
+          actions: ["secretsmanager:GetSecretValue"],
+          resources: [props.credentialsSecretArn],
+        },
+      ],
+    });
+    this.topics = topics;
+  }
+}

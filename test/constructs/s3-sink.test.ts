@@ -1,0 +1,99 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { S3Sink } from "../../src/constructs/msk-connect/s3-sink";
+import { connectorProps, only, statements, synthConstruct } from "./msk-connect-fixture";
+
+const BUCKET_ARN = "arn:aws:s3:::t-lake-123";
+const KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1111-2222";
+
+function synth(options: { keyArn?: string } = {}) {
+  return synthConstruct((scope) => {
+    new S3Sink(scope, "S3Sink", {
+      ...connectorProps(scope, "s3-sink"),
+      jsonSchemas: false,
+      bucketArn: BUCKET_ARN,
+      bucketKeyArn: options.keyArn,
+      settings: {
+        topics: ["t.public.orders", "t.sales.items"],
+        bucketName: "t-lake-123",
+        region: "eu-west-1",
+        flushSize: 500,
+        rotateScheduleIntervalMs: 30000,
+      },
+    });
+  });
+}
+
+describe("S3Sink (alone in a stack)", () => {
+  const json = synth({ keyArn: KEY_ARN });
+  const connector = only(json, "aws_mskconnect_connector");
+
+  it("writes the change topics to the bucket as JSON, committing by size or wall-clock time", () => {
+    expect(connector.name).toBe("t-s3-sink");
+    expect(connector.description).toBe("Confluent S3 sink: 2 topic(s) to the data lake as JSON");
+    expect(connector.connector_configuration).toMatchObject({
+      "connector.class": "io.confluent.connect.s3.S3SinkConnector",
+      topics: "t.public.orders,t.sales.items",
+      "s3.bucket.name": "t-lake-123",
+      "s3.region": "eu-west-1",
+      "topics.dir": "cdc",
+      "format.class": "io.confluent.connect.s3.format.json.JsonFormat",
+      "flush.size": "500",
+      "rotate.schedule.interval.ms": "30000",
+      "behavior.on.null.values": "ignore",
+    });
+    expect(connector.kafka_cluster_client_authentication).toEqual({ authentication_type: "IAM" });
+    expect(connector.kafka_cluster_encryption_in_transit).toEqual({ encryption_type: "TLS" });
+  });
+
+  it("owns a worker configuration that flushes offsets every 10 s, named from its content", () => {
+    const worker = only(json, "aws_mskconnect_worker_configuration");
+    expect(worker.properties_file_content).toContain("offset.flush.interval.ms=10000\n");
+    expect(worker.properties_file_content).not.toContain("config.providers");
+    const hash = createHash("sha256").update(worker.properties_file_content).digest("hex").slice(0, 8);
+    expect(worker.name).toBe(`t-s3-sink-worker-${hash}`);
+  });
+
+  it("may read the change topics, use its consumer group, and write below the topics prefix only", () => {
+    const bySid = Object.fromEntries(statements(json, "Role/PermissionsPolicy").map((s) => [s.sid, s]));
+    expect(Object.keys(bySid)).toEqual([
+      "Cluster",
+      "ConnectInternalTopics",
+      "ConnectGroups",
+      "ChangeTopics",
+      "LakeBucket",
+      "LakeObjects",
+      "LakeKey",
+    ]);
+    expect(bySid.ConnectGroups.resources.map((r: string) => r.split("/").pop())).toEqual([
+      "__amazon_msk_connect_*",
+      "connect-t-s3-sink",
+    ]);
+    expect(bySid.ChangeTopics.actions).toEqual(["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"]);
+    expect(bySid.ChangeTopics.resources.map((r: string) => r.split("/").pop())).toEqual([
+      "t.public.orders",
+      "t.sales.items",
+    ]);
+    expect(bySid.LakeBucket.resources).toEqual([BUCKET_ARN]);
+    expect(bySid.LakeObjects.resources).toEqual([`${BUCKET_ARN}/cdc/*`]);
+    expect(bySid.LakeKey).toMatchObject({
+      actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+      resources: [KEY_ARN],
+      condition: [
+        { test: "StringEquals", variable: "kms:ViaService", values: ["s3.eu-west-1.amazonaws.com"] },
+      ],
+    });
+  });
+
+  it("asks for no key permission when the bucket has no KMS key of the pipeline", () => {
+    const sids = statements(synth(), "Role/PermissionsPolicy").map((s) => s.sid);
+    expect(sids).not.toContain("LakeKey");
+  });
+
+  it("owns its worker log group, with retention", () => {
+    expect(only(json, "aws_cloudwatch_log_group")).toMatchObject({
+      name: "/t/s3-sink",
+      retention_in_days: 30,
+    });
+  });
+});
