@@ -1,5 +1,16 @@
 // A plain object, not defineConfig(): the project is CommonJS (faster synth) and vitest/config is ESM-only.
 export default {
+  // `import text from "./x.sql"` (src/sql): the file's text, as esbuild's text loader gives the synth bundle.
+  plugins: [
+    {
+      name: "sql-text",
+      enforce: "pre" as const,
+      transform(code: string, id: string) {
+        if (!id.split("?", 1)[0]?.endsWith(".sql")) return undefined;
+        return { code: `export default ${JSON.stringify(code)};\n`, map: null };
+      },
+    },
+  ],
   test: {
     include: ["test/**/*.test.ts"],
     // The Terraform and PostgreSQL tiers spawn processes: give them room, but never hang CI.

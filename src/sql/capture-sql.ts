@@ -2,10 +2,17 @@
  * The SQL the database stack applies for what the PostgreSQL provider has no resource for: the captured
  * tables and their REPLICA IDENTITY. Rendered from the .sql templates beside this file, so the SQL is
  * read (and reviewed) as SQL, and tests apply exactly the text the stack carries.
+ *
+ * The templates are imports, not files read at synth time: building the app reads no file, and the
+ * bundled entry (scripts/synth.cjs) carries them inline (esbuild's text loader; vitest.config.ts has the
+ * same for tests; sql.d.ts types them).
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import createTable from "./create-table.sql";
+import heartbeatTable from "./heartbeat-table.sql";
+import prepareCapturedTables from "./prepare-captured-tables.sql";
+import requireTable from "./require-table.sql";
+import setReplicaIdentity from "./set-replica-identity.sql";
 
 export interface CapturedTable {
   readonly schema: string;
@@ -15,21 +22,17 @@ export interface CapturedTable {
   readonly columns?: string | undefined;
 }
 
-const SQL_DIR = __dirname;
-const templates = new Map<string, string>();
-
-function template(name: string): string {
-  let text = templates.get(name);
-  if (text === undefined) {
-    text = readFileSync(join(SQL_DIR, `${name}.sql`), "utf8");
-    templates.set(name, text);
-  }
-  return text;
-}
+const templates = {
+  "create-table": createTable,
+  "heartbeat-table": heartbeatTable,
+  "prepare-captured-tables": prepareCapturedTables,
+  "require-table": requireTable,
+  "set-replica-identity": setReplicaIdentity,
+} as const;
 
 /** Replaces `{{key}}`; a placeholder without a value is a bug in this file, so it throws. */
-function render(name: string, values: Record<string, string>): string {
-  return template(name).replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+function render(name: keyof typeof templates, values: Record<string, string>): string {
+  return templates[name].replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
     const value = values[key];
     if (value === undefined) throw new Error(`${name}.sql: no value for {{${key}}}`);
     return value;

@@ -1,0 +1,275 @@
+/**
+ * The synth launcher, scripts/synth.cjs: main.ts bundled by esbuild and run with plain node. Its rebuilds
+ * are checked in a small scratch project (a copy of the launcher, node_modules linked) with its own bundle
+ * folder, so nothing here touches src/ or the project's bundle; the real app is checked against an
+ * in-process synth; and the verdict of `npm run bench -- --check` against made-up figures.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { benchVerdict, median, TARGETS } from "../../scripts/lib/bundle-bench";
+import { loadConfigFile } from "../../src/cli/load-config";
+import createTable from "../../src/sql/create-table.sql";
+import { PROJECT_ROOT, runSynth, synthCommandArgs } from "../support/cli";
+import { synthesize } from "../support/synth";
+import { writeConnectorsDir } from "../support/zip-fixtures";
+
+const scratch = mkdtempSync(join(tmpdir(), "cdc-lake-bundle-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("the launcher", () => {
+  it("is what npm run synth and cdktf.json's app run, with plain node", () => {
+    expect(synthCommandArgs()).toEqual(["scripts/synth.cjs"]);
+    const cdktf = JSON.parse(readFileSync(join(PROJECT_ROOT, "cdktf.json"), "utf8"));
+    expect(cdktf.app).toBe("node scripts/synth.cjs");
+  });
+});
+
+/** A scratch project: scripts/synth.cjs copied, node_modules linked, a main.ts importing a .ts and a .sql. */
+function scratchProject(name: string) {
+  const root = join(scratch, name);
+  mkdirSync(join(root, "scripts"), { recursive: true });
+  mkdirSync(join(root, "src"));
+  copyFileSync(join(PROJECT_ROOT, "scripts/synth.cjs"), join(root, "scripts/synth.cjs"));
+  copyFileSync(join(PROJECT_ROOT, "tsconfig.json"), join(root, "tsconfig.json"));
+  symlinkSync(join(PROJECT_ROOT, "node_modules"), join(root, "node_modules"), "dir");
+  const cache = join(root, "bundle-cache");
+  /** Writes a source file, dated a minute ago unless told (an mtime within a second of a build is stale). */
+  const write = (file: string, text: string, ageSeconds = 60) => {
+    writeFileSync(join(root, file), text);
+    const when = Date.now() / 1000 - ageSeconds;
+    utimesSync(join(root, file), when, when);
+  };
+  write(
+    "main.ts",
+    [
+      'import greeting from "./src/greeting.sql";',
+      'import { shout } from "./src/shout";',
+      'process.stdout.write(`${shout(greeting)} ${process.env.PROBE ?? "-"}\\n`);',
+      'process.stderr.write("to stderr\\n");',
+      "process.exitCode = Number(process.env.PROBE_EXIT ?? 0);",
+      "",
+    ].join("\n"),
+  );
+  write("src/shout.ts", "export const shout = (text: string): string => text.trim().toUpperCase();\n");
+  write("src/greeting.sql", "-- hello\nSELECT 1;\n");
+  for (const file of ["scripts/synth.cjs", "tsconfig.json"])
+    write(file, readFileSync(join(root, file), "utf8"));
+  const env = (extra: NodeJS.ProcessEnv = {}) => ({ ...process.env, CDC_LAKE_BUNDLE_DIR: cache, ...extra });
+  return {
+    root,
+    cache,
+    write,
+    run: (extra?: NodeJS.ProcessEnv) => {
+      const r = spawnSync(process.execPath, ["scripts/synth.cjs"], {
+        cwd: root,
+        env: env(extra),
+        encoding: "utf8",
+      });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    },
+    spawn: (): ChildProcess => spawn(process.execPath, ["scripts/synth.cjs"], { cwd: root, env: env() }),
+    record: () => JSON.parse(readFileSync(join(cache, "build.json"), "utf8")) as { bundle: string },
+    recordMtime: () => statSync(join(cache, "build.json")).mtimeMs,
+    bundles: () => readdirSync(cache).filter((f) => f.startsWith("main-")),
+  };
+}
+
+describe("rebuilds", () => {
+  const p = scratchProject("rebuilds");
+
+  it("builds on the first run into its folder: bundle, esbuild metafile, record, and V8 code cache", () => {
+    expect(p.run({ PROBE: "x" })).toEqual({
+      code: 0,
+      stdout: "-- HELLO\nSELECT 1; x\n",
+      stderr: "to stderr\n",
+    });
+    const { bundle } = p.record();
+    expect(p.bundles().sort()).toEqual([bundle, bundle.replace(/\.js$/, ".v8cache")]);
+    const metafile = JSON.parse(readFileSync(join(p.cache, "metafile.json"), "utf8"));
+    expect(Object.keys(metafile.inputs)).toEqual(
+      expect.arrayContaining(["main.ts", "src/shout.ts", "src/greeting.sql"]),
+    );
+  });
+
+  it("does not rebuild when nothing changed, and passes the environment, exit code and output through", () => {
+    const before = p.recordMtime();
+    expect(p.run({ PROBE: "y", PROBE_EXIT: "3" })).toEqual({
+      code: 3,
+      stdout: "-- HELLO\nSELECT 1; y\n",
+      stderr: "to stderr\n",
+    });
+    expect(p.recordMtime()).toBe(before);
+  });
+
+  it("rebuilds when a source changes, and removes the old bundle", () => {
+    const old = p.record().bundle;
+    p.write("src/shout.ts", "export const shout = (text: string): string => `${text.trim()}!`;\n", 30);
+    expect(p.run().stdout).toBe("-- hello\nSELECT 1;! -\n");
+    expect(p.record().bundle).not.toBe(old);
+    expect(existsSync(join(p.cache, old))).toBe(false);
+  });
+
+  it("rebuilds when a .sql template changes", () => {
+    p.write("src/greeting.sql", "SELECT 2;\n", 20);
+    expect(p.run().stdout).toBe("SELECT 2;! -\n");
+  });
+
+  it("rebuilds when only an input's mtime changes (same content, so the same bundle)", () => {
+    const { bundle } = p.record();
+    const before = p.recordMtime();
+    p.write("src/greeting.sql", "SELECT 2;\n", 10);
+    expect(p.run().code).toBe(0);
+    expect(p.recordMtime()).not.toBe(before);
+    expect(p.record().bundle).toBe(bundle);
+  });
+
+  it("rebuilds when the bundle or the metafile is missing", () => {
+    rmSync(join(p.cache, p.record().bundle));
+    expect(p.run().stdout).toBe("SELECT 2;! -\n");
+    const before = p.recordMtime();
+    rmSync(join(p.cache, "metafile.json"));
+    expect(p.run().stdout).toBe("SELECT 2;! -\n");
+    expect(p.recordMtime()).not.toBe(before);
+  });
+
+  it("rebuilds a source changed within a second of the build once more on the next run", () => {
+    p.write("src/shout.ts", "export const shout = (text: string): string => `<${text.trim()}>`;\n", 0);
+    expect(p.run().stdout).toBe("<SELECT 2;> -\n");
+    const before = p.recordMtime();
+    expect(p.run().stdout).toBe("<SELECT 2;> -\n");
+    expect(p.recordMtime()).not.toBe(before);
+  });
+
+  it("prints esbuild's message and exits 1 on a syntax error, with no stack trace of the launcher", () => {
+    p.write("src/shout.ts", "export const shout = (text: string): string => text.trim(;\n", 5);
+    const run = p.run();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^synth: building main\.ts failed:\n/);
+    expect(run.stderr).toContain("src/shout.ts:1:");
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    p.write("src/shout.ts", "export const shout = (text: string): string => text.trim();\n", 5);
+    expect(p.run()).toMatchObject({ code: 0, stdout: "SELECT 2; -\n" });
+  });
+});
+
+describe("an unwritable bundle folder", () => {
+  it("only costs speed: every run builds and runs the bundle from memory", () => {
+    const p = scratchProject("unwritable");
+    writeFileSync(join(p.root, "not-a-folder"), "");
+    const cache = join(p.root, "not-a-folder", "cache");
+    for (let i = 0; i < 2; i++) {
+      expect(p.run({ CDC_LAKE_BUNDLE_DIR: cache })).toEqual({
+        code: 0,
+        stdout: "-- HELLO\nSELECT 1; -\n",
+        stderr: "to stderr\n",
+      });
+    }
+  });
+});
+
+describe("a bug in the app", () => {
+  it("keeps its stack trace and exit code 1, and Node prints a short bundle line, not a megabyte", () => {
+    const p = scratchProject("bug");
+    p.write("src/shout.ts", "export const shout = (text: any): string => text.missing.deep;\n");
+    const run = p.run();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("TypeError: Cannot read properties of undefined (reading 'deep')");
+    expect(run.stderr).toMatch(/^\s+at shout \(.*main-[0-9a-f]+\.js:\d+:\d+\)$/m);
+    expect(run.stderr.length).toBeLessThan(4000);
+  });
+});
+
+describe("concurrent synths", () => {
+  it("never read a half-written bundle: four at once on an empty bundle folder all succeed", async () => {
+    const p = scratchProject("concurrent");
+    const runs = await Promise.all(
+      [1, 2, 3, 4].map(
+        () =>
+          new Promise<{ code: number | null; stdout: string }>((done) => {
+            const child = p.spawn();
+            let stdout = "";
+            child.stdout?.on("data", (chunk) => {
+              stdout += chunk;
+            });
+            child.on("close", (code) => done({ code, stdout }));
+          }),
+      ),
+    );
+    expect(runs).toEqual(Array(4).fill({ code: 0, stdout: "-- HELLO\nSELECT 1; -\n" }));
+    expect(readdirSync(p.cache).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+});
+
+describe("the real app through the launcher", () => {
+  const connectors = writeConnectorsDir(join(scratch, "connectors")).dir;
+
+  it.each(["config/demo.yaml", "config/production.yaml"])(
+    "writes byte for byte the stacks of an in-process synth: %s",
+    (configFile) => {
+      const outdir = join(scratch, `launcher-${configFile.replace(/\W/g, "-")}`);
+      const run = runSynth({ PIPELINE_CONFIG: configFile, CDC_CONNECTORS_DIR: connectors }, outdir);
+      expect(run.code, run.stderr).toBe(0);
+      const inProcess = synthesize(loadConfigFile(configFile), { connectorsDir: connectors });
+      try {
+        const names = Object.keys(inProcess.stacks).sort();
+        expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(names);
+        for (const name of names) {
+          const file = (dir: string) => readFileSync(join(dir, "cdk.tf.json"), "utf8");
+          expect(file(join(outdir, "stacks", name)), name).toBe(file(inProcess.stackDir(name)));
+        }
+      } finally {
+        inProcess.cleanup();
+      }
+    },
+  );
+
+  it("imports the .sql templates as their files' text (vitest: the sql-text plugin in vitest.config.ts)", () => {
+    expect(createTable).toBe(readFileSync(join(PROJECT_ROOT, "src/sql/create-table.sql"), "utf8"));
+  });
+});
+
+describe("bench --check verdict", () => {
+  const figures = { floorSeconds: 0.08, synthSeconds: 0.32, peakMb: 110 };
+
+  it("passes at or below both targets", () => {
+    expect(benchVerdict(figures).ok).toBe(true);
+    expect(benchVerdict({ ...figures, synthSeconds: 0.4, peakMb: TARGETS.peakMb }).ok).toBe(true);
+    expect(benchVerdict(figures).ratio).toBeCloseTo(4);
+  });
+
+  it("fails above the ratio, however fast the machine", () => {
+    const verdict = benchVerdict({ ...figures, synthSeconds: 0.41 });
+    expect(verdict.ok).toBe(false);
+    expect(verdict.lines[0]).toMatch(/^ratio 5\.13× OVER TARGET/);
+    expect(benchVerdict({ floorSeconds: 0.01, synthSeconds: 0.06, peakMb: 50 }).ok).toBe(false);
+  });
+
+  it("fails above the peak RSS, or when it could not be measured, or on a figure that is no number", () => {
+    expect(benchVerdict({ ...figures, peakMb: 151 }).lines[1]).toMatch(/OVER TARGET/);
+    expect(benchVerdict({ ...figures, peakMb: 151 }).ok).toBe(false);
+    expect(benchVerdict({ ...figures, peakMb: undefined }).ok).toBe(false);
+    expect(benchVerdict({ ...figures, floorSeconds: 0 }).ok).toBe(false);
+    expect(benchVerdict({ ...figures, synthSeconds: Number.NaN }).ok).toBe(false);
+  });
+
+  it("compares medians", () => {
+    expect(median([0.3, 0.1, 5, 0.2, 0.25])).toBe(0.25);
+    expect(median([1, 2, 3, 4])).toBe(2.5);
+  });
+});
