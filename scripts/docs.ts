@@ -1,10 +1,17 @@
 // `npm run docs`: regenerates the documents generated from code (`--check` fails when one is stale):
-// docs/config.md from the config schema, RULES.md from the guardrails, and README's demo-vs-production
-// table from the rules and config/demo.yaml's suppressions.
+// config/pipeline.schema.json (the config's JSON Schema, for editors) and docs/config.md from the config
+// schema, RULES.md from the guardrails, README's demo-vs-production table from the rules and
+// config/demo.yaml's suppressions, and connectors/README.md's plugin table from connectors/connectors.json.
 import { readFileSync, writeFileSync } from "node:fs";
-import { loadConfigFile } from "../src/config/load";
-import { renderConfigReference } from "../src/config/reference";
+import { loadConfigFile } from "../src/cli/load-config";
 import { renderDemoVsProduction, renderRules, withDemoTable } from "../src/guardrails/docs";
+import {
+  CONFIG_SCHEMA_FILE,
+  configJsonSchema,
+  renderConfigJsonSchema,
+  renderConfigReference,
+} from "./lib/config-reference";
+import { CONNECTORS_README, withPluginTable } from "./lib/connectors-readme";
 
 const read = (file: string) => {
   try {
@@ -13,14 +20,16 @@ const read = (file: string) => {
     return "";
   }
 };
-const readme = read("README.md");
+const schema = configJsonSchema();
 const expected: Record<string, string> = {
-  "docs/config.md": renderConfigReference(),
+  [CONFIG_SCHEMA_FILE]: renderConfigJsonSchema(schema),
+  "docs/config.md": renderConfigReference(schema),
   "RULES.md": renderRules(),
   "README.md": withDemoTable(
-    readme,
+    read("README.md"),
     renderDemoVsProduction(loadConfigFile("config/demo.yaml").guardrails.suppressions),
   ),
+  [CONNECTORS_README]: withPluginTable(read(CONNECTORS_README)),
 };
 const stale = Object.entries(expected).filter(([file, text]) => read(file) !== text);
 if (process.argv.includes("--check")) {
