@@ -8,11 +8,22 @@ export interface Ipv4Cidr {
   readonly prefixLength: number;
 }
 
-const CIDR_PATTERN = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/** Canonical digits only: no leading zeros in an octet or the prefix length. */
+const CIDR_PATTERN = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\/(0|[1-9]\d?)$/;
+const LENIENT_CIDR_PATTERN = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
-/** Parses `a.b.c.d/n`; returns undefined when the text is not an IPv4 CIDR block. */
+/** Parses `a.b.c.d/n` in canonical form; returns undefined for anything else. */
 export function parseCidr(text: string): Ipv4Cidr | undefined {
-  const match = CIDR_PATTERN.exec(text);
+  return parseWith(CIDR_PATTERN, text);
+}
+
+/** Like parseCidr, but accepts leading zeros (read as decimal): to tell the user what they meant. */
+export function parseCidrLenient(text: string): Ipv4Cidr | undefined {
+  return parseWith(LENIENT_CIDR_PATTERN, text);
+}
+
+function parseWith(pattern: RegExp, text: string): Ipv4Cidr | undefined {
+  const match = pattern.exec(text);
   if (!match) return undefined;
   const octets = match.slice(1, 5).map(Number);
   const prefixLength = Number(match[5]);

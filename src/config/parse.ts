@@ -9,29 +9,79 @@ import { ConfigError } from "../errors";
 import type { PipelineConfig } from "./pipeline-config";
 import { PipelineConfigFileSchema, PipelineConfigSchema } from "./schema";
 
+/** At most this many problems are listed; a file with more is usually not a config at all. */
+const MAX_PROBLEMS = 20;
+/** YAML aliases expand in place: a few nested ones make gigabytes ("billion laughs"). */
+const MAX_YAML_ALIASES = 100;
+
 /** Parses YAML text; `file` only labels the messages. */
 export function parseConfigText(text: string, file: string): PipelineConfig {
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) {
+  // An unknown tag (!!python/name:…, !!js/function) only warns in yaml, and the value silently becomes "".
+  const unresolvedTags = document.warnings.filter((w) => w.code === "TAG_RESOLVE_FAILED");
+  const problems = [...document.errors, ...unresolvedTags];
+  if (problems.length > 0) {
     throw new ConfigError(
       file,
-      document.errors.map((e) => {
-        const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "YAML";
-        return `${where}: ${(e.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}`;
-      }),
+      capped(
+        problems.map((e) => {
+          const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "YAML";
+          return `${where}: ${cap((e.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, ""), 200)}`;
+        }),
+      ),
     );
   }
-  return parseConfig(document.toJS(), file);
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (error) {
+    // yaml throws a ReferenceError on an alias bomb (and on an alias to nothing).
+    const reason = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
+    throw new ConfigError(file, [
+      `YAML: ${cap(reason ?? "", 200)}; expected a config without nested aliases (at most ${MAX_YAML_ALIASES} expansions)`,
+    ]);
+  }
+  return parseConfig(data, file);
 }
 
 /** Validates already-parsed data; `file` only labels the messages. */
 export function parseConfig(data: unknown, file = "<config>"): PipelineConfig {
+  const templates = terraformTemplateProblems(data);
   const result = PipelineConfigSchema.safeParse(data);
-  if (result.success) return result.data;
-  throw new ConfigError(
-    file,
-    result.error.issues.map((issue) => formatIssue(issue, data)),
-  );
+  if (result.success && templates.length === 0) return result.data;
+  const issues = result.success ? [] : result.error.issues.map((issue) => formatIssue(issue, data));
+  throw new ConfigError(file, capped([...templates, ...issues]));
+}
+
+/**
+ * Terraform evaluates `${…}` and `%{…}` in every string of the JSON it is given, so a config string that
+ * holds one would run Terraform functions (`${file("/etc/passwd")}` lands in a tag). Refused here, in one
+ * place, for every string and key of the file, whatever field it is: no config value needs either sequence.
+ */
+export function terraformTemplateProblems(data: unknown, path: string[] = []): string[] {
+  const at = (p: string[]) => p.join(".") || "(root)";
+  const bad = (text: string) => text.includes("${") || text.includes("%{");
+  const problem = (p: string[], text: string, what: "value" | "key") =>
+    `${at(p)}: got ${what === "key" ? "the key " : ""}${describeValue(text)}; expected a ${what} without "\${" or "%{" (Terraform would evaluate it as a template)`;
+  if (typeof data === "string") return bad(data) ? [problem(path, data, "value")] : [];
+  if (Array.isArray(data))
+    return data.flatMap((item, i) => terraformTemplateProblems(item, [...path, String(i)]));
+  if (data !== null && typeof data === "object") {
+    return Object.entries(data).flatMap(([key, value]) => [
+      ...(bad(key) ? [problem([...path, key], key, "key")] : []),
+      ...terraformTemplateProblems(value, [...path, key]),
+    ]);
+  }
+  return [];
+}
+
+function capped(problems: string[]): string[] {
+  if (problems.length <= MAX_PROBLEMS) return problems;
+  return [...problems.slice(0, MAX_PROBLEMS), `… and ${problems.length - MAX_PROBLEMS} more problems`];
+}
+
+function cap(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
 }
 
 function formatIssue(issue: z.core.$ZodIssue, data: unknown): string {
@@ -54,6 +104,12 @@ function formatIssue(issue: z.core.$ZodIssue, data: unknown): string {
           return `${path === "(root)" ? key : `${path}.${key}`}: got unknown key; expected ${hint}`;
         })
         .join("\n  ");
+    case "invalid_key": {
+      // A record's key failed its own checks: show the key, and the first check's message.
+      const key = issue.path[issue.path.length - 1];
+      const inner = issue.issues[0]?.message ?? issue.message;
+      return `${path}: got the key ${describeValue(String(key))}; ${inner.startsWith("expected") ? inner : lowerFirst(inner)}`;
+    }
     case "invalid_value":
       return `${path}: got ${got}; expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "invalid_union":
@@ -62,7 +118,15 @@ function formatIssue(issue: z.core.$ZodIssue, data: unknown): string {
       }
       return `${path}: got ${got}; ${lowerFirst(issue.message)}`;
     case "too_small":
-    case "too_big":
+    case "too_big": {
+      if (issue.message.startsWith("expected")) return `${path}: got ${got}; ${issue.message}`;
+      const small = issue.code === "too_small";
+      const limit = small ? issue.minimum : issue.maximum;
+      const bound =
+        issue.inclusive === false ? (small ? "more than" : "less than") : small ? "at least" : "at most";
+      const unit = issue.origin === "array" ? " items" : issue.origin === "string" ? " characters" : "";
+      return `${path}: got ${got}; expected ${bound} ${limit}${unit}`;
+    }
     case "invalid_format":
     case "not_multiple_of":
       // Our own messages on these checks start with "expected"; zod's defaults read well after "got X;".
@@ -85,12 +149,19 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
+/** A value as the message shows it: short, on one line, in YAML's words for what JSON cannot say. */
 function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (Array.isArray(value)) return `a list of ${value.length}`;
-  if (typeof value === "object") return "an object";
-  const text = JSON.stringify(value);
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    return Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf";
+  }
+  if (typeof value === "bigint") return `${value}`;
+  if (typeof value === "object")
+    return value instanceof Date ? `the date ${value.toISOString()}` : "an object";
+  // JSON.stringify escapes control characters, so the value stays on one line.
+  const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { checkCrossFieldRules } from "./cross-field-rules";
-import { namePart } from "./fields";
+import { awsRegion, namePart } from "./fields";
 import { resolveConfig } from "./resolve";
 import { AlertsSchema } from "./sections/alerts";
 import { CaptureSchema } from "./sections/capture";
@@ -21,6 +21,52 @@ import { StateSchema } from "./sections/state";
 import { StorageSchema } from "./sections/storage";
 import { StreamingSchema } from "./sections/streaming";
 
+/** Tags every resource gets from the stacks; a user tag of the same key would be silently replaced. */
+const PIPELINE_TAG_KEYS = ["Project", "Environment", "ManagedBy"];
+/** AWS allows 50 tags per resource; the pipeline's own take 3. */
+const MAX_USER_TAGS = 50 - PIPELINE_TAG_KEYS.length;
+/**
+ * The characters every tagged service accepts (some, like EC2, accept more): letters, digits and spaces
+ * in UTF-8, and + - = . _ : / @.
+ * @see https://docs.aws.amazon.com/tag-editor/latest/userguide/best-practices-and-strats.html
+ */
+const TAG_TEXT = /^[\p{L}\p{N}\p{Zs}+\-=._:/@]*$/u;
+
+const TagsSchema = z
+  .record(
+    z
+      .string()
+      .min(1, "expected a tag key of 1 to 128 characters")
+      .max(128, "expected a tag key of at most 128 characters")
+      .regex(
+        TAG_TEXT,
+        "expected letters, digits, spaces and + - = . _ : / @ (what every AWS service accepts in tags)",
+      )
+      .refine(
+        (key) => !key.toLowerCase().startsWith("aws:"),
+        "expected a key not starting with aws: (reserved by AWS)",
+      )
+      .refine(
+        (key) => !PIPELINE_TAG_KEYS.some((k) => k.toLowerCase() === key.toLowerCase()),
+        `expected a key other than ${PIPELINE_TAG_KEYS.join(", ")} (set by the pipeline on every resource)`,
+      ),
+    z
+      .string()
+      .max(256, "expected a tag value of at most 256 characters")
+      .regex(
+        TAG_TEXT,
+        "expected letters, digits, spaces and + - = . _ : / @ (what every AWS service accepts in tags)",
+      ),
+  )
+  .refine(
+    (tags) => Object.keys(tags).length <= MAX_USER_TAGS,
+    `expected at most ${MAX_USER_TAGS} tags (AWS allows 50 per resource; the pipeline sets ${PIPELINE_TAG_KEYS.length})`,
+  )
+  .default({})
+  .describe(
+    `Extra tags on every resource, at most ${MAX_USER_TAGS} (${PIPELINE_TAG_KEYS.join(", ")} are always set).`,
+  );
+
 /** The file's shape: fields, their docs and defaults, and each section's own checks. */
 export const PipelineConfigFileSchema = z
   .strictObject({
@@ -29,14 +75,8 @@ export const PipelineConfigFileSchema = z
       "Environment name (demo, staging, prod...). Stacks are named <environment>-platform, " +
         "<environment>-database, <environment>-connectors. Required.",
     ),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "expected an AWS region such as us-east-1")
-      .describe("AWS region of the whole pipeline. Required."),
-    tags: z
-      .record(z.string(), z.string())
-      .default({})
-      .describe("Extra tags on every resource (Project, Environment and ManagedBy are always set)."),
+    region: awsRegion.describe("AWS region of the whole pipeline. Required."),
+    tags: TagsSchema,
     state: StateSchema,
     network: NetworkSchema,
     database: DatabaseSchema,

@@ -308,7 +308,7 @@ describe("invalid configs", () => {
     });
     expect(problems).toEqual([
       'database.port: got "5432"; expected number',
-      "streaming.brokerVolumeGiB: got 0; too small: expected number to be >=1",
+      "streaming.brokerVolumeGiB: got 0; expected at least 1",
     ]);
   });
 });

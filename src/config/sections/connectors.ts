@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { addProblem } from "../fields";
+import { addProblem, int32 } from "../fields";
 
 const CapacitySchema = z
   .strictObject({
@@ -64,24 +64,15 @@ export const ConnectorsSchema = z
       .enum(["initial", "no_data", "never", "when_needed"])
       .default("initial")
       .describe("Debezium snapshot.mode: initial copies the tables once, then streams."),
-    heartbeatIntervalMs: z
-      .number()
-      .int()
+    heartbeatIntervalMs: int32()
       .min(1000)
       .default(60000)
       .describe(
         "Debezium heartbeat.interval.ms: lets the connector confirm WAL positions while the captured tables " +
           "are quiet, so the slot does not pin WAL.",
       ),
-    flushSize: z
-      .number()
-      .int()
-      .min(1)
-      .default(1000)
-      .describe("S3 sink flush.size: records per S3 object at most."),
-    rotateScheduleIntervalMs: z
-      .number()
-      .int()
+    flushSize: int32().min(1).default(1000).describe("S3 sink flush.size: records per S3 object at most."),
+    rotateScheduleIntervalMs: int32()
       .min(10000)
       .default(60000)
       .describe(

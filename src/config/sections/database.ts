@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { parseCidr } from "../cidr";
-import { addProblem, cidrBlock, pgIdentifier, SUPPORTED_POSTGRES_MAJORS } from "../fields";
+import { addProblem, cidrBlock, distinct, pgIdentifier, SUPPORTED_POSTGRES_MAJORS } from "../fields";
+
+/** Operator networks wider than this need database.allowInternetIngress: a /8 is 16.7 million addresses. */
+const WIDEST_OPERATOR_PREFIX = 8;
 
 export const DatabaseSchema = z
   .strictObject({
@@ -40,17 +43,18 @@ export const DatabaseSchema = z
       .boolean()
       .default(false)
       .describe("Give the instance a public address, reachable only from allowedCidrs. Demo relaxation."),
-    allowedCidrs: z
-      .array(cidrBlock)
+    allowedCidrs: distinct(cidrBlock, "CIDR")
       .default([])
       .describe(
         "Operator networks allowed to reach PostgreSQL (e.g. your address from `curl ifconfig.io` as /32). " +
-          "0.0.0.0/0 is refused unless allowInternetIngress is true.",
+          `Blocks wider than /${WIDEST_OPERATOR_PREFIX} (0.0.0.0/0, 0.0.0.0/1…) are refused unless allowInternetIngress is true.`,
       ),
     allowInternetIngress: z
       .boolean()
       .default(false)
-      .describe("Explicit opt-in to let allowedCidrs contain 0.0.0.0/0."),
+      .describe(
+        `Explicit opt-in to let allowedCidrs contain blocks wider than /${WIDEST_OPERATOR_PREFIX}, up to 0.0.0.0/0.`,
+      ),
     multiAz: z.boolean().default(true).describe("Standby in a second AZ."),
     deletionProtection: z.boolean().default(true).describe("Refuse to delete the instance."),
     skipFinalSnapshot: z
@@ -68,13 +72,18 @@ export const DatabaseSchema = z
       .boolean()
       .default(true)
       .describe("Performance Insights (7 days, encrypted with the pipeline's key)."),
-    logExports: z
-      .array(z.enum(["postgresql", "upgrade", "iam-db-auth-error"]))
+    logExports: distinct(z.enum(["postgresql", "upgrade", "iam-db-auth-error"]), "log")
       .default(["postgresql", "upgrade"])
       .describe("PostgreSQL logs exported to CloudWatch Logs."),
     connectThrough: z
       .strictObject({
-        host: z.string().min(1).describe("Host the tunnel listens on, e.g. localhost."),
+        host: z
+          .string()
+          .regex(
+            /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^[0-9a-fA-F:]+$/,
+            "expected a host name or IP address such as localhost or 127.0.0.1",
+          )
+          .describe("Host the tunnel listens on, e.g. localhost."),
         port: z.number().int().min(1).max(65535).describe("Port the tunnel listens on."),
       })
       .optional()
@@ -95,7 +104,8 @@ export const DatabaseSchema = z
   })
   .superRefine((db, ctx) => {
     const major = engineMajor(db.engineVersion);
-    if (!(SUPPORTED_POSTGRES_MAJORS as readonly number[]).includes(major)) {
+    // A malformed version already has its own message (this rule runs after format problems).
+    if (/^\d+$/.test(db.engineVersion) && !(SUPPORTED_POSTGRES_MAJORS as readonly number[]).includes(major)) {
       addProblem(
         ctx,
         ["engineVersion"],
@@ -103,11 +113,13 @@ export const DatabaseSchema = z
       );
     }
     db.allowedCidrs.forEach((text, i) => {
-      if (parseCidr(text)?.prefixLength === 0 && !db.allowInternetIngress) {
+      const prefix = parseCidr(text)?.prefixLength;
+      if (prefix !== undefined && prefix < WIDEST_OPERATOR_PREFIX && !db.allowInternetIngress) {
+        const share = prefix === 0 ? "the whole internet" : `1/${2 ** prefix} of the internet`;
         addProblem(
           ctx,
           ["allowedCidrs", i],
-          `got "${text}" (the whole internet); expected your own network, e.g. <your IP>/32, or set database.allowInternetIngress: true`,
+          `got "${text}" (${share}); expected your own network, e.g. <your IP>/32, or set database.allowInternetIngress: true`,
         );
       }
     });

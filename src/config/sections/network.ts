@@ -1,6 +1,12 @@
 import { z } from "zod";
-import { formatCidr, isNetworkAddress, parseCidr } from "../cidr";
+import { parseCidr } from "../cidr";
 import { addProblem, cidrBlock } from "../fields";
+
+/** A subnet: AWS allows /16 (65,536 addresses) to /28 (16, of which AWS keeps 5). */
+const subnetCidr = cidrBlock.refine((text) => {
+  const prefix = parseCidr(text)?.prefixLength;
+  return prefix === undefined || (prefix >= 16 && prefix <= 28);
+}, "expected a subnet from /16 to /28 (AWS's subnet sizes)");
 
 export const NetworkSchema = z
   .strictObject({
@@ -15,7 +21,7 @@ export const NetworkSchema = z
           "Default: <region>a, <region>b, <region>c.",
       ),
     publicSubnetCidrs: z
-      .array(cidrBlock)
+      .array(subnetCidr)
       .optional()
       .describe(
         "One public subnet CIDR per availability zone, in the same order. Default: derived from vpcCidr " +
@@ -29,7 +35,7 @@ export const NetworkSchema = z
           "VPC endpoints); public: the seed's layout, needed for a publicly accessible RDS.",
       ),
     privateSubnetCidrs: z
-      .array(cidrBlock)
+      .array(subnetCidr)
       .optional()
       .describe(
         "One private subnet CIDR per availability zone, when workloadSubnets is private. Default: derived from " +
@@ -51,13 +57,6 @@ export const NetworkSchema = z
     const vpc = parseCidr(network.vpcCidr);
     if (vpc && (vpc.prefixLength < 16 || vpc.prefixLength > 24)) {
       addProblem(ctx, ["vpcCidr"], `got "${network.vpcCidr}"; expected a prefix from /16 to /24`);
-    } else if (vpc && !isNetworkAddress(vpc)) {
-      const network_ = vpc.network - (vpc.network % 2 ** (32 - vpc.prefixLength));
-      addProblem(
-        ctx,
-        ["vpcCidr"],
-        `got "${network.vpcCidr}"; expected a network address (${formatCidr({ ...vpc, network: network_ })})`,
-      );
     }
   })
   .prefault({})

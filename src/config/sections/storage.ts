@@ -1,10 +1,9 @@
 import { z } from "zod";
+import { int32, s3BucketName } from "../fields";
 
 export const StorageSchema = z
   .strictObject({
-    bucketName: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name (3-63 lowercase chars)")
+    bucketName: s3BucketName
       .optional()
       .describe(
         "Data-lake bucket name. Default: <project>-<environment>-lake-<unique suffix> (bucket_prefix).",
@@ -17,15 +16,11 @@ export const StorageSchema = z
       .boolean()
       .default(true)
       .describe("Keep previous versions of overwritten or deleted objects."),
-    noncurrentVersionDays: z
-      .number()
-      .int()
+    noncurrentVersionDays: int32()
       .min(1)
       .default(30)
       .describe("Delete previous object versions after this many days."),
-    infrequentAccessAfterDays: z
-      .number()
-      .int()
+    infrequentAccessAfterDays: int32()
       .min(30)
       .optional()
       .describe("Move objects to S3 Standard-IA after this many days (30 at least). Default: never."),
