@@ -82,3 +82,26 @@ describe("synth's output folder", () => {
     ]);
   });
 });
+
+describe("a config file that is not one", () => {
+  it("is refused by its size before it is parsed, without echoing it", () => {
+    const outdir = outdirWithStaleStack();
+    const file = join(outdir, "huge.yaml");
+    writeFileSync(file, `project: ${"x".repeat(2 * 1024 * 1024)}\n`);
+    const run = runSynth({ PIPELINE_CONFIG: file }, outdir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `${file}: invalid pipeline configuration\n  file is 2.0 MiB; expected a YAML config file of at most 1.0 MiB\n`,
+    );
+    expect(existsSync(join(outdir, "stacks"))).toBe(false);
+  });
+
+  it("is refused when it is a folder", () => {
+    const outdir = outdirWithStaleStack();
+    const run = runSynth({ PIPELINE_CONFIG: "config" }, outdir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      "config: invalid pipeline configuration\n  is a folder; expected a YAML config file (set PIPELINE_CONFIG, default config/demo.yaml)\n",
+    );
+  });
+});
