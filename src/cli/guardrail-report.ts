@@ -9,6 +9,20 @@ export function guardrailReport(
   guardrails: GuardrailsAspect,
   failOn: "error" | "warning" = "error",
 ): { warnings: string[]; summary: string[] } {
+  const unmatchable = guardrails.unmatchablePatterns;
+  if (unmatchable.length > 0) {
+    const stacks = guardrails.stacks.join(", ");
+    throw new UserError(
+      [
+        "invalid pipeline configuration: suppression that can match nothing",
+        ...unmatchable.map(
+          (u) =>
+            `  guardrails.suppressions.${u.suppression}.resources.${u.resource}: got ${JSON.stringify(u.pattern)}; ` +
+            `expected a construct path under one of this app's stacks (${stacks}), or starting with **`,
+        ),
+      ].join("\n"),
+    );
+  }
   const failing = (f: { level: string }) => f.level === "error" || failOn === "warning";
   const errors = guardrails.open.filter(failing);
   if (errors.length > 0) {

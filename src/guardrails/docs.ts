@@ -18,12 +18,15 @@ export function renderRules(): string {
     "Every stack's Terraform JSON is checked by these rules at synth (`src/guardrails`, applied as a cdktf",
     "Aspect). Findings at or above `guardrails.failOn` (default `error`) fail synth with one line each and",
     "leave no stacks; the others print. A finding is accepted only through `guardrails.suppressions`, per",
-    "rule and construct path, with a written reason (see `config/demo.yaml`).",
+    "rule and construct path, with a written reason (see `config/demo.yaml`): a sentence of at least four",
+    "words, and patterns that can match a construct path of the app (they start with one of its stacks,",
+    "`<environment>-platform`, `-database` or `-connectors`, or with `**`).",
     "",
     "| ID | level | cause | why | fix |",
     "| --- | --- | --- | --- | --- |",
     ...ALL_RULES.map((r) => `| ${r.id} | ${r.level} | ${cell(r.cause)} | ${cell(r.why)} | ${cell(r.fix)} |`),
     "",
+    ...ALL_RULES.filter((r) => r.details).flatMap((r) => [`## ${r.id}`, "", r.details, ""]),
   ].join("\n");
 }
 

@@ -42,9 +42,13 @@ export interface Rule {
   readonly why: string;
   /** What to change, in config terms where possible. */
   readonly fix: string;
+  /** How the rule decides, in Markdown, when the table's three sentences are not enough (RULES.md). */
+  readonly details?: string;
   /** Block types this rule looks at. */
   readonly appliesTo: readonly string[];
   check(block: TerraformBlock, stack: StackView): Verdict;
+  /** What exactly is wrong with a non-compliant block, in a sentence the finding adds to its cause. */
+  explain?(block: TerraformBlock, stack: StackView): string | undefined;
 }
 
 /** A reference to a block's attribute as written in Terraform JSON: `${aws_s3_bucket.Name.id}`. */

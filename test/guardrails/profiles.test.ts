@@ -9,7 +9,8 @@ import { loadConfigFile } from "../../src/cli/load-config";
 import { loadPlugins } from "../../src/cli/load-plugins";
 import { parseConfig } from "../../src/config/parse";
 import type { PipelineConfig } from "../../src/config/pipeline-config";
-import { UserError } from "../../src/errors";
+import { ConfigError, UserError } from "../../src/errors";
+import { NetworkOpenIngress } from "../../src/guardrails/rules/network-open-ingress";
 import { writeConnectorsDir } from "../support/zip-fixtures";
 
 const root = mkdtempSync(join(tmpdir(), "cdc-lake-profiles-"));
@@ -93,6 +94,61 @@ describe("the production profile", () => {
   });
 });
 
+describe("the production profile opened to the internet in pieces", () => {
+  const production = loadConfigFile("config/production.yaml");
+  /** The production config with these operator networks, as if the config model had let them through. */
+  const withCidrs = (allowedCidrs: string[]): PipelineConfig => ({
+    ...production,
+    database: { ...production.database, allowedCidrs, allowInternetIngress: false },
+  });
+  const sixtyFourSlash8s = Array.from({ length: 65 }, (_, i) => `${i + 1}.0.0.0/8`).filter(
+    (c) => c !== "10.0.0.0/8",
+  );
+
+  it("fails synth with CDC-NET1 on the database's group for 0.0.0.0/1 and 128.0.0.0/1", () => {
+    expect(failure(withCidrs(["0.0.0.0/1", "128.0.0.0/1"]))).toBe(
+      [
+        "guardrails: 1 finding(s) at or above guardrails.failOn (warning); fix them, or suppress one with a reason (guardrails.suppressions):",
+        `  CDC-NET1 error prod-platform/Database/SecurityGroup/Resource: ${NetworkOpenIngress.cause} ` +
+          "Security group cdc-lake-prod-postgres admits 0.0.0.0/0: 3,702,390,784 public IPv4 addresses " +
+          "(at most 256), the largest 32.0.0.0/3, 64.0.0.0/3, 128.0.0.0/3, 16.0.0.0/4 and 47 more. " +
+          `Fix: ${NetworkOpenIngress.fix}`,
+      ].join("\n"),
+    );
+  });
+
+  it("fails synth with CDC-NET1 for 64 public /8 blocks, or for 0.0.0.0/00", () => {
+    expect(sixtyFourSlash8s).toHaveLength(64);
+    expect(failure(withCidrs(sixtyFourSlash8s))).toMatch(
+      /^ {2}CDC-NET1 error prod-platform\/Database\/SecurityGroup\/Resource: .* admits 1\.0\.0\.0\/8, .*: 1,073,741,824 public IPv4 addresses/m,
+    );
+    expect(failure(withCidrs(["0.0.0.0/00"]))).toMatch(/^ {2}CDC-NET1 error .* admits 0\.0\.0\.0\/0: /m);
+  });
+
+  it("synthesizes with one operator /32 and a /28", () => {
+    expect(failure(withCidrs(["203.0.113.10/32", "198.51.100.16/28"]))).toBe("");
+  });
+
+  // From the YAML through the config model: whichever refuses it, such a file never becomes an app.
+  it.each([
+    ["0.0.0.0/1 and 128.0.0.0/1", ["0.0.0.0/1", "128.0.0.0/1"]],
+    ["64 public /8 blocks", sixtyFourSlash8s],
+    ["0.0.0.0/00", ["0.0.0.0/00"]],
+  ])("never synthesizes a production file that admits %s", (_what, cidrs) => {
+    let config: PipelineConfig;
+    try {
+      config = productionWith((d) => (d.database.allowedCidrs = cidrs));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      expect(error.message).toMatch(/^ {2}database\.allowedCidrs/m);
+      return;
+    }
+    expect(failure(config)).toMatch(
+      /^ {2}CDC-NET1 error prod-platform\/Database\/SecurityGroup\/Resource: /m,
+    );
+  });
+});
+
 describe("the demo profile", () => {
   const config = loadConfigFile("config/demo.yaml");
   const guardrails = synthGuardrails(config);
@@ -144,7 +200,81 @@ describe("the demo profile", () => {
     const data = parse(readFileSync("config/demo.yaml", "utf8"));
     data.guardrails.suppressions[0].reason = "demo";
     expect(() => parseConfig(data, "demo")).toThrowError(
-      'guardrails.suppressions.0.reason: got "demo"; expected a reason of at least 20 characters: why this relaxation is acceptable here',
+      'guardrails.suppressions.0.reason: got "demo"; expected a sentence saying why this relaxation is acceptable here (at least 4 words, 20 characters)',
     );
+  });
+});
+
+describe("suppressions", () => {
+  /** The demo's config with its first suppression changed; the config error's problems, or [] when valid. */
+  function problems(change: (suppressions: any[]) => void): string[] {
+    const data = parse(readFileSync("config/demo.yaml", "utf8"));
+    change(data.guardrails.suppressions);
+    try {
+      parseConfig(data, "demo");
+    } catch (error) {
+      if (error instanceof ConfigError) return [...error.problems];
+      throw error;
+    }
+    return [];
+  }
+  const REASON =
+    "expected a sentence saying why this relaxation is acceptable here (at least 4 words, 20 characters)";
+
+  it.each([
+    ["dots", "……………………………"],
+    ["spaces", " ".repeat(30)],
+    ["punctuation", "-- ... !!! ??? -- ... !!! ???"],
+    ["one word repeated", "demo demo demo demo demo demo"],
+    ["three words", "because unavoidable circumstances"],
+    ["padding around a short text", `   lab use only${" ".repeat(20)}`],
+  ])("refuse a reason made of %s", (_what, reason) => {
+    expect(problems((s) => (s[0].reason = reason))).toEqual([
+      `guardrails.suppressions.0.reason: got ${JSON.stringify(reason)}; ${REASON}`,
+    ]);
+  });
+
+  it("accept a reason that is a sentence", () => {
+    expect(problems((s) => (s[0].reason = "a lab that lives for hours needs no standby"))).toEqual([]);
+  });
+
+  it.each([
+    ["empty", ""],
+    ["spaces", "   "],
+    ["surrounded by spaces", " demo-platform/Database"],
+    ["with an empty segment", "demo-platform//Database"],
+    ["ending in /", "demo-platform/"],
+  ])("refuse a resource pattern that is %s", (_what, pattern) => {
+    const [problem] = problems((s) => (s[0].resources = [pattern]));
+    expect(problem).toMatch(
+      new RegExp(
+        `^guardrails\\.suppressions\\.0\\.resources\\.0: got ${JSON.stringify(pattern)}; expected a construct path such as demo-platform/Database, or \\*\\*`,
+      ),
+    );
+  });
+
+  it("refuse a pattern twice in a suppression, or twice for the same rule", () => {
+    expect(problems((s) => (s[0].resources = ["demo-platform/Database", "demo-platform/Database"]))).toEqual([
+      'guardrails.suppressions.0.resources.1: got "demo-platform/Database"; expected each pattern once (it is also resources.0)',
+    ]);
+    expect(
+      problems((s) => s.push({ ...s[0], reason: "the same relaxation again, with another reason" })),
+    ).toEqual([
+      `guardrails.suppressions.${8}.resources.0: got "demo-platform/Database"; expected each pattern once per rule (guardrails.suppressions.0 already covers it for CDC-RDS1)`,
+    ]);
+  });
+
+  it("fail synth on a pattern under no stack of the app, and accept one that may match", () => {
+    const data = parse(readFileSync("config/demo.yaml", "utf8"));
+    data.guardrails.suppressions[0].resources = ["demo-platform/Database", "prod-platform/Database", "demo"];
+    expect(() => guardrailReport(synthGuardrails(parseConfig(data)))).toThrowError(
+      [
+        "invalid pipeline configuration: suppression that can match nothing",
+        '  guardrails.suppressions.0.resources.1: got "prod-platform/Database"; expected a construct path under one of this app\'s stacks (demo-platform, demo-database, demo-connectors), or starting with **',
+        '  guardrails.suppressions.0.resources.2: got "demo"; expected a construct path under one of this app\'s stacks (demo-platform, demo-database, demo-connectors), or starting with **',
+      ].join("\n"),
+    );
+    data.guardrails.suppressions[0].resources = ["*-platform/Database", "**/Database/Resource", "demo-*"];
+    expect(() => guardrailReport(synthGuardrails(parseConfig(data)))).not.toThrow();
   });
 });

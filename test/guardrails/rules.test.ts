@@ -115,8 +115,18 @@ const FIXTURES: Record<string, { compliant: Json; nonCompliant: Json }> = {
     nonCompliant: stack(db({ enabled_cloudwatch_logs_exports: ["upgrade"] })),
   },
   "CDC-NET1": {
-    compliant: stack({ aws_vpc_security_group_ingress_rule: { r: { cidr_ipv4: "203.0.113.10/32" } } }),
-    nonCompliant: stack({ aws_vpc_security_group_ingress_rule: { r: { cidr_ipv4: "0.0.0.0/0" } } }),
+    compliant: stack({
+      aws_security_group: { g: { name: "db" } },
+      aws_vpc_security_group_ingress_rule: {
+        r: { security_group_id: ref("aws_security_group", "g", "id"), cidr_ipv4: "203.0.113.10/32" },
+      },
+    }),
+    nonCompliant: stack({
+      aws_security_group: { g: { name: "db" } },
+      aws_vpc_security_group_ingress_rule: {
+        r: { security_group_id: ref("aws_security_group", "g", "id"), cidr_ipv4: "0.0.0.0/0" },
+      },
+    }),
   },
   "CDC-NET2": {
     compliant: stack({ aws_vpc: { vpc: {} }, aws_flow_log: { f: { vpc_id: ref("aws_vpc", "vpc", "id") } } }),
@@ -386,5 +396,216 @@ describe("guardrail rules", () => {
     expect(
       verdicts(rule, stack({}, {}, { postgresql: [{ password: "${jsondecode(x).password}" }] })),
     ).toEqual(["compliant"]);
+  });
+});
+
+describe("CDC-NET1 judges the public addresses a security group admits, not the text of its ranges", () => {
+  const rule = ALL_RULES.find((r) => r.id === "CDC-NET1") as Rule;
+  const group = ref("aws_security_group", "g", "id");
+
+  /** A stack with security group `g` (named "db") admitting each range through its own ingress rule. */
+  function admitting(ranges: string[], extra: Json = {}): Json {
+    const rules = Object.fromEntries(
+      ranges.map((cidr, i) => [
+        `r${i}`,
+        { security_group_id: group, [cidr.includes(":") ? "cidr_ipv6" : "cidr_ipv4"]: cidr },
+      ]),
+    );
+    return stack({
+      aws_security_group: { g: { name: "db" } },
+      ...extra,
+      aws_vpc_security_group_ingress_rule: { ...rules, ...(extra.aws_vpc_security_group_ingress_rule ?? {}) },
+    });
+  }
+
+  /** Each non-compliant block's path and the finding's detail; [] when the stack passes. */
+  function findings(json: Json): { path: string; detail: string | undefined }[] {
+    const view = stackView("test", json);
+    return view.blocks
+      .filter((b) => rule.appliesTo.includes(b.type) && rule.check(b, view) === "non-compliant")
+      .map((b) => ({ path: b.path, detail: rule.explain?.(b, view) }));
+  }
+
+  const only = (json: Json) => {
+    const all = findings(json);
+    expect(all).toHaveLength(1);
+    return all[0]?.detail ?? "";
+  };
+
+  it("flags 0.0.0.0/1 and 128.0.0.0/1: the whole internet in two halves", () => {
+    const [finding] = findings(admitting(["0.0.0.0/1", "128.0.0.0/1"]));
+    // On the group, not on either rule; every public address of IPv4 (2^32 less the special ranges).
+    expect(finding?.path).toBe("test/g");
+    expect(finding?.detail).toBe(
+      "Security group db admits 0.0.0.0/0: 3,702,390,784 public IPv4 addresses (at most 256), the largest " +
+        "32.0.0.0/3, 64.0.0.0/3, 128.0.0.0/3, 16.0.0.0/4 and 47 more.",
+    );
+  });
+
+  it("flags 64 public /8 blocks", () => {
+    const blocks = Array.from({ length: 70 }, (_, i) => i + 1)
+      .filter((n) => n !== 10 && n !== 127)
+      .slice(0, 64)
+      .map((n) => `${n}.0.0.0/8`);
+    expect(blocks).toHaveLength(64);
+    // 1.0.0.0/8 to 66.0.0.0/8 less 10 and 127: merged, and printed as the fewest blocks.
+    expect(only(admitting(blocks))).toBe(
+      "Security group db admits 1.0.0.0/8, 2.0.0.0/7, 4.0.0.0/6, 8.0.0.0/7 and 5 more: 1,073,741,824 public " +
+        "IPv4 addresses (at most 256), the largest 32.0.0.0/3, 16.0.0.0/4, 4.0.0.0/6, 12.0.0.0/6 and 5 more.",
+    );
+  });
+
+  it("flags 0.0.0.0/00, a /0 written with a leading zero", () => {
+    expect(only(admitting(["0.0.0.0/00"]))).toMatch(
+      /^Security group db admits 0\.0\.0\.0\/0: 3,702,390,784 public IPv4 addresses/,
+    );
+  });
+
+  it("accepts private, shared and link-local space, however wide", () => {
+    expect(findings(admitting(["10.0.0.0/8", "192.168.0.0/16"]))).toEqual([]);
+    expect(findings(admitting(["172.16.0.0/12", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8"]))).toEqual(
+      [],
+    );
+    expect(verdicts(rule, admitting(["10.0.0.0/8", "192.168.0.0/16"]))).toContain("compliant");
+  });
+
+  it("accepts a few public addresses: a /32 and a /28, and at most one /24 in all", () => {
+    expect(findings(admitting(["203.0.113.10/32", "198.51.100.16/28"]))).toEqual([]);
+    expect(findings(admitting(["198.51.100.0/24"]))).toEqual([]);
+    // One address more than a /24, even split over rules, is over the threshold.
+    expect(only(admitting(["198.51.100.0/24", "203.0.113.10/32"]))).toBe(
+      "Security group db admits 198.51.100.0/24, 203.0.113.10/32: 257 public IPv4 addresses (at most 256).",
+    );
+    expect(only(admitting(["198.51.100.0/25", "198.51.100.128/25", "198.51.101.0/32"]))).toBe(
+      "Security group db admits 198.51.100.0/24, 198.51.101.0/32: 257 public IPv4 addresses (at most 256).",
+    );
+  });
+
+  it("counts overlapping ranges once", () => {
+    expect(findings(admitting(["198.51.100.0/24", "198.51.100.0/25", "198.51.100.7/32"]))).toEqual([]);
+  });
+
+  it("flags IPv6 ::/1 and 8000::/1, and more than one public /64", () => {
+    // All of IPv6 but ::, ::1, fc00::/7, fe80::/10 and ff00::/8.
+    expect(only(admitting(["::/1", "8000::/1"]))).toBe(
+      "Security group db admits ::/0: about 2^128 public IPv6 addresses (at most one /64), the largest " +
+        "4000::/2, 8000::/2, 2000::/3, c000::/3 and 129 more.",
+    );
+    expect(findings(admitting(["2001:db8::/64", "fd00::/8", "fe80::/10", "ff00::/8", "::1/128"]))).toEqual(
+      [],
+    );
+    expect(only(admitting(["2001:db8::/63"]))).toBe(
+      "Security group db admits 2001:db8::/63: 2^65 public IPv6 addresses (at most one /64).",
+    );
+  });
+
+  it("reads a range with host bits as AWS stores it: host bits cleared", () => {
+    // AWS canonicalizes 203.0.113.77/16 to 203.0.0.0/16: 65,536 addresses, not one.
+    expect(only(admitting(["203.0.113.77/16"]))).toBe(
+      "Security group db admits 203.0.0.0/16: 65,536 public IPv4 addresses (at most 256).",
+    );
+    expect(only(admitting(["2001:db8::1/48"]))).toContain("2001:db8::/48");
+  });
+
+  it("reads an IPv4 octet with a leading zero both as decimal and as octal", () => {
+    // 010.0.0.0/8 is 10.0.0.0/8 (private) read as decimal, 8.0.0.0/8 (public) read as octal.
+    expect(only(admitting(["010.0.0.0/8"]))).toBe(
+      "Security group db admits 8.0.0.0/8, 10.0.0.0/8: 16,777,216 public IPv4 addresses (at most 256), the " +
+        "largest 8.0.0.0/8.",
+    );
+    expect(findings(admitting([" 192.168.000.000/16 "]))).toEqual([]);
+  });
+
+  it("takes the union over inline ingress blocks, aws_security_group_rule and ingress rule resources", () => {
+    // Each source alone is under the threshold; together they admit 257 public addresses.
+    const json = stack({
+      aws_security_group: {
+        g: { name: "db", ingress: [{ cidr_blocks: ["198.51.100.0/25"], ipv6_cidr_blocks: [] }] },
+        other: { name: "other" },
+      },
+      aws_security_group_rule: {
+        a: { type: "ingress", security_group_id: group, cidr_blocks: ["198.51.100.128/25"] },
+        // Egress is not ingress.
+        b: { type: "egress", security_group_id: group, cidr_blocks: ["0.0.0.0/0"] },
+      },
+      aws_vpc_security_group_ingress_rule: {
+        c: { security_group_id: group, cidr_ipv4: "203.0.113.10/32" },
+        // Another group's rule does not add to g (and a /24 alone passes).
+        d: { security_group_id: ref("aws_security_group", "other", "id"), cidr_ipv4: "203.0.113.0/24" },
+      },
+    });
+    expect(findings(json)).toEqual([
+      {
+        path: "test/g",
+        detail:
+          "Security group db admits 198.51.100.0/24, 203.0.113.10/32: 257 public IPv4 addresses (at most 256).",
+      },
+    ]);
+    // The rules themselves are judged through their group, not one by one.
+    expect(verdicts(rule, json)).toEqual([
+      "non-compliant",
+      "compliant",
+      "not-applicable",
+      "not-applicable",
+      "not-applicable",
+      "not-applicable",
+    ]);
+  });
+
+  it("judges the rules of a group defined elsewhere together, on each rule that adds public addresses", () => {
+    const json = stack({
+      aws_vpc_security_group_ingress_rule: {
+        a: { security_group_id: "sg-0123456789abcdef0", cidr_ipv4: "0.0.0.0/1" },
+        b: { security_group_id: "sg-0123456789abcdef0", cidr_ipv4: "128.0.0.0/1" },
+        c: { security_group_id: "sg-0123456789abcdef0", cidr_ipv4: "10.0.0.0/8" },
+        d: { security_group_id: "sg-0fedcba9876543210", cidr_ipv4: "203.0.113.10/32" },
+      },
+    });
+    expect(findings(json).map((f) => f.path)).toEqual(["test/a", "test/b"]);
+    expect(findings(json)[0]?.detail).toMatch(/^Security group sg-0123456789abcdef0 admits 0\.0\.0\.0\/0: /);
+  });
+
+  it("does not judge security-group references, prefix lists, or the VPC's own computed CIDR", () => {
+    const json = admitting([], {
+      aws_vpc_security_group_ingress_rule: {
+        peer: {
+          security_group_id: group,
+          referenced_security_group_id: ref("aws_security_group", "x", "id"),
+        },
+        list: { security_group_id: group, prefix_list_id: "pl-63a5400a" },
+        vpc: { security_group_id: group, cidr_ipv4: ref("aws_vpc", "Network", "cidr_block") },
+        v6: { security_group_id: group, cidr_ipv6: ref("aws_vpc", "Network", "ipv6_cidr_block") },
+      },
+    });
+    expect(findings(json)).toEqual([]);
+    expect(verdicts(rule, json)).toContain("compliant");
+  });
+
+  it("flags a range Terraform computes, or a literal that is not a range: neither can be proven closed", () => {
+    expect(only(admitting(["${var.operator_cidr}"]))).toBe(
+      'Security group db admits ranges it cannot judge at synth (computed, or not an IP range): "${var.operator_cidr}".',
+    );
+    expect(only(admitting(["0.0.0.0/33"]))).toContain('"0.0.0.0/33"');
+    // A whole list computed by Terraform, in an inline block.
+    expect(
+      only(stack({ aws_security_group: { g: { name: "db", ingress: [{ cidr_blocks: "${var.cidrs}" }] } } })),
+    ).toContain('"${var.cidrs}"');
+  });
+
+  it("judges the VPC's default group too, with the rules that name it", () => {
+    const json = stack({
+      aws_default_security_group: { d: { ingress: [{ cidr_blocks: ["0.0.0.0/1"] }] } },
+      aws_vpc_security_group_ingress_rule: {
+        r: { security_group_id: ref("aws_default_security_group", "d", "id"), cidr_ipv4: "128.0.0.0/1" },
+      },
+    });
+    expect(only(json)).toMatch(/^Security group test\/d admits 0\.0\.0\.0\/0: /);
+  });
+
+  it("names the group by its construct path when its name is computed", () => {
+    const json = stack({
+      aws_security_group: { g: { name_prefix: "db-", ingress: [{ cidr_blocks: ["0.0.0.0/0"] }] } },
+    });
+    expect(only(json)).toMatch(/^Security group test\/g admits /);
   });
 });
