@@ -6,10 +6,21 @@ import { guardrailReport } from "./src/cli/guardrail-report";
 import { configFileFromEnv, loadConfigFile } from "./src/cli/load-config";
 import { connectorsDirFromEnv, loadPlugins } from "./src/cli/load-plugins";
 import { collectWarnings } from "./src/cli/warnings";
+import { ConfigError, ConfigProblems } from "./src/errors";
 
 const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
 exitOnUserError(() => {
-  const config = loadConfigFile(configFileFromEnv());
+  const file = configFileFromEnv();
+  try {
+    synth(file);
+  } catch (error) {
+    // Problems found after parsing (an unknown guardrail, a suppression that matches no stack) are the file's.
+    throw error instanceof ConfigProblems ? new ConfigError(file, error.problems) : error;
+  }
+}, outdir);
+
+function synth(file: string): void {
+  const config = loadConfigFile(file);
   const plugins = loadPlugins(connectorsDirFromEnv());
   const { app, guardrails } = buildPipelineApp(config, plugins, { outdir });
   app.synth();
@@ -21,4 +32,4 @@ exitOnUserError(() => {
   const report = guardrailReport(guardrails, config.guardrails.failOn);
   for (const line of report.warnings) process.stderr.write(`${line}\n`);
   for (const line of report.summary) process.stdout.write(`${line}\n`);
-}, outdir);
+}

@@ -1,7 +1,7 @@
 import { App, Aspects } from "cdktf";
 import { Naming } from "./config/naming";
 import type { PipelineConfig } from "./config/pipeline-config";
-import { UserError } from "./errors";
+import { ConfigProblems } from "./errors";
 import { GuardrailsAspect } from "./guardrails/aspect";
 import { ALL_RULES } from "./guardrails/rules";
 import type { PluginArtifact } from "./plugins/inspect-plugin";
@@ -109,11 +109,11 @@ function checkSuppressedRulesExist(config: PipelineConfig): void {
     known.has(s.rule)
       ? []
       : [
-          `  guardrails.suppressions.${i}.rule: got "${s.rule}"; expected a guardrail of RULES.md: ` +
+          `guardrails.suppressions.${i}.rule: got "${s.rule}"; expected a guardrail of RULES.md: ` +
             `${[...known].join(", ")}`,
         ],
   );
   if (problems.length > 0) {
-    throw new UserError(["invalid pipeline configuration: unknown guardrail", ...problems].join("\n"));
+    throw new ConfigProblems(problems);
   }
 }

@@ -34,7 +34,8 @@ export function exitOnUserError(synth: () => void, outdir: string): void {
     process.stderr.write(
       `internal error: ${firstLine} (a bug in cdc-lake, not in your input: report it on ${REPORT_BUGS_AT}; CDC_LAKE_DEBUG=1 prints where)\n`,
     );
-    if (process.env.CDC_LAKE_DEBUG === "1" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    if (process.env.CDC_LAKE_DEBUG === "1" && error instanceof Error)
+      process.stderr.write(`${error.stack}\n`);
     process.exit(2);
   }
 }

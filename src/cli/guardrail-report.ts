@@ -1,4 +1,4 @@
-import { UserError } from "../errors";
+import { ConfigProblems, UserError } from "../errors";
 import { formatFinding, type GuardrailsAspect } from "../guardrails/aspect";
 
 /**
@@ -12,15 +12,12 @@ export function guardrailReport(
   const unmatchable = guardrails.unmatchablePatterns;
   if (unmatchable.length > 0) {
     const stacks = guardrails.stacks.join(", ");
-    throw new UserError(
-      [
-        "invalid pipeline configuration: suppression that can match nothing",
-        ...unmatchable.map(
-          (u) =>
-            `  guardrails.suppressions.${u.suppression}.resources.${u.resource}: got ${JSON.stringify(u.pattern)}; ` +
-            `expected a construct path under one of this app's stacks (${stacks}), or starting with **`,
-        ),
-      ].join("\n"),
+    throw new ConfigProblems(
+      unmatchable.map(
+        (u) =>
+          `guardrails.suppressions.${u.suppression}.resources.${u.resource}: got ${JSON.stringify(u.pattern)}; ` +
+          `expected a construct path under one of this app's stacks (${stacks}), or starting with **`,
+      ),
     );
   }
   const failing = (f: { level: string }) => f.level === "error" || failOn === "warning";

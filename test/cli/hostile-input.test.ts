@@ -33,6 +33,8 @@ interface Fixture {
   /** The config file the synth reads. */
   readonly file: string;
   readonly expect: readonly string[];
+  /** `# expect-guardrail: <rule> <level> <construct path>`: the config is valid, a guardrail fails synth. */
+  readonly guardrail: readonly string[];
   readonly accept?: string;
   readonly base?: string;
   readonly patch?: Record<string, unknown>;
@@ -65,17 +67,20 @@ function load(group: string, name: string): Fixture {
     header.filter((l) => l.startsWith(`# ${key}: `)).map((l) => l.slice(key.length + 4).replace(/\r$/, ""));
   const base = field("base")[0];
   const expectLines = field("expect");
+  const guardrail = field("expect-guardrail");
   const accept = field("accept")[0];
-  if (expectLines.length === 0 && !accept)
-    throw new Error(`${group}/${name}: needs "# expect:" or "# accept:"`);
-  if (!base) return { name, group, file: relative(PROJECT_ROOT, path), expect: expectLines, accept };
+  if (expectLines.length + guardrail.length === 0 && !accept) {
+    throw new Error(`${group}/${name}: needs "# expect:", "# expect-guardrail:" or "# accept:"`);
+  }
+  if (!base)
+    return { name, group, file: relative(PROJECT_ROOT, path), expect: expectLines, guardrail, accept };
   const patch = parse(bytes.toString("utf8")) as Record<string, unknown>;
   const merged = merge(parse(readFileSync(join(PROJECT_ROOT, `config/${base}.yaml`), "utf8")), patch);
   const dir = join(work, group);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, name);
   writeFileSync(file, stringify(merged, { lineWidth: 0 }));
-  return { name, group, file, expect: expectLines, accept, base, patch };
+  return { name, group, file, expect: expectLines, guardrail, accept, base, patch };
 }
 
 const groups = readdirSync(ROOT).filter((g) => !g.includes("."));
@@ -113,7 +118,8 @@ describe("the hostile-input corpus", () => {
 
 for (const group of groups) {
   describe(`hostile input: ${group}`, () => {
-    const refused = fixtures.filter((f) => f.group === group && !f.accept);
+    const refused = fixtures.filter((f) => f.group === group && !f.accept && f.guardrail.length === 0);
+    const failedGuardrails = fixtures.filter((f) => f.group === group && f.guardrail.length > 0);
     const accepted = fixtures.filter((f) => f.group === group && f.accept);
 
     it.each(refused.map((f) => [f.name, f] as const))(
@@ -123,7 +129,11 @@ for (const group of groups) {
         const run = runSynth({ PIPELINE_CONFIG: f.file }, outdir);
         expect(run.code, run.stderr).toBe(1);
         expect(run.stdout).toBe("");
-        const lines = run.stderr.trimEnd().split("\n");
+        // Warnings (a missing connector zip) may precede a problem found once synth has run.
+        const lines = run.stderr
+          .trimEnd()
+          .split("\n")
+          .filter((l) => !l.startsWith("warning: "));
         expect(lines[0]).toBe(`${f.file}: invalid pipeline configuration`);
         for (const line of lines.slice(1)) {
           // One problem a line: a field path (or YAML position, or "file"), then what was wrong.
@@ -136,6 +146,21 @@ for (const group of groups) {
         expect(run.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
         expect(existsSync(join(outdir, "stacks"))).toBe(false);
         expect(existsSync(join(outdir, "manifest.json"))).toBe(false);
+      },
+    );
+
+    it.each(failedGuardrails.map((f) => [f.name, f] as const))(
+      "%s: a valid config whose guardrail finding fails synth, one line each, no stacks",
+      (_name, f) => {
+        const outdir = staleOutdir();
+        const run = runSynth({ PIPELINE_CONFIG: f.file, CDC_CONNECTORS_DIR: join(outdir, "none") }, outdir);
+        expect(run.code, run.stderr).toBe(1);
+        const lines = run.stderr.split("\n").filter((l) => !l.startsWith("warning: "));
+        expect(lines[0]).toMatch(/^guardrails: \d+ finding\(s\) at or above guardrails\.failOn/);
+        for (const finding of f.guardrail)
+          expect(lines.some((l) => l.startsWith(`  ${finding}: `))).toBe(true);
+        expect(run.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+        expect(existsSync(join(outdir, "stacks"))).toBe(false);
       },
     );
 

@@ -269,7 +269,7 @@ describe("suppressions", () => {
     data.guardrails.suppressions[0].resources = ["demo-platform/Database", "prod-platform/Database", "demo"];
     expect(() => guardrailReport(synthGuardrails(parseConfig(data)))).toThrowError(
       [
-        "invalid pipeline configuration: suppression that can match nothing",
+        "invalid pipeline configuration",
         '  guardrails.suppressions.0.resources.1: got "prod-platform/Database"; expected a construct path under one of this app\'s stacks (demo-platform, demo-database, demo-connectors), or starting with **',
         '  guardrails.suppressions.0.resources.2: got "demo"; expected a construct path under one of this app\'s stacks (demo-platform, demo-database, demo-connectors), or starting with **',
       ].join("\n"),
