@@ -1,34 +1,74 @@
 /**
- * `npm run connectors:fetch [--manifest <file>] [--dir <dir>] [--lock <file>]`: downloads and checks the
- * MSK Connect plugin zips (see src/connectors/fetch.ts). A user error prints one line and exits 1.
+ * `npm run connectors:fetch [--manifest <file>] [--dir <dir>] [--lock <file>] [--deadline <seconds>]
+ * [--idle-timeout <seconds>] [--max-mb <MB>]`: downloads and checks the MSK Connect plugin zips (see
+ * src/plugins/fetch.ts). Honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lower case). A user error prints
+ * one line and exits 1; Ctrl-C removes the partial download and exits 130 (SIGTERM: 143).
  */
 import { parseArgs } from "node:util";
 import { ZodError } from "zod";
-import { ConnectorFetchError, fetchConnectors } from "../src/plugins/fetch";
+import {
+  ConnectorFetchError,
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_BYTES,
+  fetchConnectors,
+  fileSystemError,
+} from "../src/plugins/fetch";
 import { CONNECTORS_DIR, LOCK_FILE, loadManifest, MANIFEST_FILE } from "../src/plugins/manifest";
 
-const USAGE = "usage: npm run connectors:fetch -- [--manifest <file>] [--dir <dir>] [--lock <file>]";
+const USAGE =
+  "usage: npm run connectors:fetch -- [--manifest <file>] [--dir <dir>] [--lock <file>] [--deadline <seconds>] [--idle-timeout <seconds>] [--max-mb <MB>]";
+/** After Ctrl-C, how long the run may take to remove its partial file before the process exits anyway. */
+const EXIT_GRACE_MS = 5_000;
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
+interface Args {
+  readonly manifest: string;
+  readonly dir: string;
+  readonly lock: string;
+  readonly deadlineMs: number;
+  readonly idleTimeoutMs: number;
+  readonly maxBytes: number;
 }
 
-function parse(): { manifest: string; dir: string; lock: string } {
+function fail(message: string, code = 1): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+/** A positive number of `unit` from a flag, or the usage error. */
+function positive(flag: string, value: string | undefined, fallback: number, unit: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) fail(`--${flag} ${value}: expected a positive number; ${USAGE}`);
+  return Math.round(n * unit);
+}
+
+function parse(): Args {
+  let values: Record<string, string | undefined>;
   try {
-    const { values } = parseArgs({
+    ({ values } = parseArgs({
       options: {
         manifest: { type: "string", default: MANIFEST_FILE },
         dir: { type: "string", default: CONNECTORS_DIR },
         lock: { type: "string", default: LOCK_FILE },
+        deadline: { type: "string" },
+        "idle-timeout": { type: "string" },
+        "max-mb": { type: "string" },
       },
       strict: true,
       allowPositionals: false,
-    });
-    return { manifest: values.manifest, dir: values.dir, lock: values.lock };
+    }));
   } catch (error) {
     return fail(`${(error as Error).message}; ${USAGE}`);
   }
+  return {
+    manifest: values.manifest as string,
+    dir: values.dir as string,
+    lock: values.lock as string,
+    deadlineMs: positive("deadline", values.deadline, DEFAULT_DEADLINE_MS, 1000),
+    idleTimeoutMs: positive("idle-timeout", values["idle-timeout"], DEFAULT_IDLE_TIMEOUT_MS, 1000),
+    maxBytes: positive("max-mb", values["max-mb"], DEFAULT_MAX_BYTES, 1024 * 1024),
+  };
 }
 
 function readManifest(file: string): ReturnType<typeof loadManifest> {
@@ -46,14 +86,27 @@ function readManifest(file: string): ReturnType<typeof loadManifest> {
 async function main(): Promise<void> {
   const args = parse();
   const manifest = readManifest(args.manifest);
-  // Ctrl-C aborts the download in progress, so its partial file is removed before exiting.
+  // Ctrl-C aborts the download in progress: its partial file is removed, the lock file is left as it
+  // was, and the process exits 130. A second Ctrl-C, or a run slow to stop, exits at once; the run's
+  // exit handler still removes its temporary files and its folder lock.
   const controller = new AbortController();
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => controller.abort());
+  let signalExitCode = 130;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(signalExitCode);
+    signalExitCode = signal === "SIGTERM" ? 143 : 130;
+    controller.abort();
+    setTimeout(() => process.exit(signalExitCode), EXIT_GRACE_MS);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     const summary = await fetchConnectors({
       manifest,
       dir: args.dir,
       lockFile: args.lock,
+      deadlineMs: args.deadlineMs,
+      idleTimeoutMs: args.idleTimeoutMs,
+      maxBytes: args.maxBytes,
       log: (line) => process.stdout.write(`${line}\n`),
       progress: process.stdout.isTTY ? process.stdout : "lines",
       signal: controller.signal,
@@ -62,11 +115,14 @@ async function main(): Promise<void> {
       const mb = (p.bytes / (1024 * 1024)).toFixed(1);
       process.stdout.write(`ready ${p.path} (${mb} MB, sha256 ${p.sha256.slice(0, 12)})\n`);
     }
+    if (controller.signal.aborted) process.exit(signalExitCode);
   } catch (error) {
-    // File-system errors (permissions, disk full) already name their path: one line too, no stack.
+    const exitCode = controller.signal.aborted ? signalExitCode : 1;
+    if (error instanceof ConnectorFetchError) fail(error.message, exitCode);
+    // A file-system error the run did not name (it names disk full, permissions, read-only): one line too.
     const errno = error as NodeJS.ErrnoException;
-    if (error instanceof ConnectorFetchError || (typeof errno?.code === "string" && errno.syscall)) {
-      fail(errno.message);
+    if (typeof errno?.code === "string" && errno.syscall) {
+      fail((errno.path && fileSystemError(errno, errno.path)?.message) || errno.message, exitCode);
     }
     throw error;
   }

@@ -15,8 +15,14 @@ const JarSchema = z.strictObject({
 const SourceSchema = z.strictObject({
   /** File name in connectors/. */
   file: z.string().regex(/^[\w.-]+\.zip$/),
-  url: z.url(),
+  url: z.url({ protocol: /^https?$/ }),
   jar: JarSchema,
+  /**
+   * Largest download accepted for this source, in MB (MiB); larger ones are refused (from Content-Length
+   * before a byte is written, else as soon as the count passes it). Set it only for a zip bigger than the
+   * default cap of `npm run connectors:fetch` (512 MB, or its `--max-mb`).
+   */
+  maxMB: z.number().positive().optional(),
 });
 
 const PluginSchema = z.strictObject({

@@ -3,10 +3,14 @@
  * time, so it reads only the tail and the central directory, never the data) and to build plugin zips
  * that are byte-identical for the same input (plugins are content-addressed in S3).
  *
- * Not supported, and refused with a clear error: ZIP64, multi-disk archives, encrypted entries.
+ * Not supported, and refused with a clear error: ZIP64, multi-disk archives, encrypted entries. Refused
+ * on reading too: entry names that would land outside the folder the zip is extracted to (zip-slip:
+ * `../x`, `/x`, `C:x`, `\` separators, NUL or other control characters) and names that occur twice.
  * @see https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT
  */
+import { randomBytes } from "node:crypto";
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { crc32, deflateRawSync, inflateRawSync } from "node:zlib";
 
 const LOCAL_HEADER = 0x04034b50;
@@ -41,6 +45,76 @@ export class NotAZipError extends ZipError {
   override name = "NotAZipError";
   constructor(readonly path: string) {
     super(`${path} is not a zip file`);
+  }
+}
+
+/**
+ * An entry name that could write outside the folder the zip is extracted to (zip-slip), or that tools
+ * disagree on: absolute, with a drive letter, climbing out with `..`, with `\` or control characters.
+ */
+export class UnsafeZipEntryError extends ZipError {
+  override name = "UnsafeZipEntryError";
+  constructor(
+    readonly path: string,
+    readonly entry: string,
+    readonly reason: string,
+  ) {
+    super(
+      `${path}: unsafe entry name ${JSON.stringify(entry)} (${reason}); refused, as it could write outside the folder the zip is extracted to`,
+    );
+  }
+}
+
+/** Two entries that would be extracted to the same path (the same name twice, or `a/./b` and `a/b`). */
+export class DuplicateZipEntryError extends ZipError {
+  override name = "DuplicateZipEntryError";
+  constructor(
+    readonly where: string,
+    readonly entry: string,
+    readonly other: string,
+  ) {
+    super(
+      entry === other
+        ? `${where}: duplicate entry ${entry}; expected each name once`
+        : `${where}: entries ${JSON.stringify(other)} and ${JSON.stringify(entry)} are the same path; expected each name once`,
+    );
+  }
+}
+
+/**
+ * Why `name` is not a safe relative path inside a zip, or undefined if it is. Java, unzip and MSK Connect
+ * disagree on `\` and on absolute names, so anything but plain `/`-separated relative names is refused.
+ */
+export function unsafeEntryReason(name: string): string | undefined {
+  if (name === "") return "an empty name";
+  if (name.includes("\0")) return "it holds a NUL byte";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused here
+  if (/[\x01-\x1f\x7f]/.test(name)) return "it holds a control character";
+  if (/^[A-Za-z]:/.test(name)) return "it starts with a drive letter";
+  if (name.startsWith("/") || name.startsWith("\\")) return "it is an absolute path";
+  if (name.includes("\\")) return "it uses \\ as a path separator";
+  if (name.split("/").includes("..")) return "it climbs out of the folder with ..";
+  return undefined;
+}
+
+/** The path an entry is extracted to, for spotting collisions: `.` and empty segments and a trailing `/` dropped. */
+function extractedPath(name: string): string {
+  return name
+    .split("/")
+    .filter((segment) => segment !== "" && segment !== ".")
+    .join("/");
+}
+
+/** Throws on the first unsafe name, then on the first two names extracted to the same path. */
+function assertSafeNames(names: Iterable<string>, path: string, where: string): void {
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const reason = unsafeEntryReason(name);
+    if (reason) throw new UnsafeZipEntryError(path, name, reason);
+    const key = extractedPath(name);
+    const other = seen.get(key);
+    if (other !== undefined) throw new DuplicateZipEntryError(where, name, other);
+    seen.set(key, name);
   }
 }
 
@@ -184,6 +258,11 @@ function readDirectory(fd: number, path: string): ZipEntryInfo[] {
     });
     at = end;
   }
+  assertSafeNames(
+    entries.map((e) => e.name),
+    path,
+    path,
+  );
   return entries;
 }
 
@@ -196,7 +275,10 @@ function withFile<T>(path: string, flags: string, use: (fd: number) => T): T {
   }
 }
 
-/** The central directory of a zip, in stored order. Reads only the file's tail and its central directory. */
+/**
+ * The central directory of a zip, in stored order. Reads only the file's tail and its central directory.
+ * Throws {@link UnsafeZipEntryError} or {@link DuplicateZipEntryError} on a name no extraction could be trusted with.
+ */
 export function readZipDirectory(path: string): ZipEntryInfo[] {
   return withFile(path, "r", (fd) => readDirectory(fd, path));
 }
@@ -308,32 +390,51 @@ function endOfCentralDirectory(count: number, cdSize: number, cdOffset: number, 
 function assertUnique(names: Iterable<string>, what: string): void {
   const seen = new Set<string>();
   for (const name of names) {
-    if (seen.has(name)) throw new ZipError(`${what}: duplicate entry ${name}; expected each name once`);
+    if (seen.has(name)) throw new DuplicateZipEntryError(what, name, name);
     seen.add(name);
   }
 }
 
 /**
- * Appends to `<path>.partial` and renames it to `path` only when complete, so a reader never sees a
- * half-written zip under the final name.
+ * A temporary name beside `path`, unique to this process and call (`.<name>.<pid>-<random>.partial`), so
+ * two processes writing the same file never write into, rename or delete each other's temporary file.
+ */
+export function temporaryPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(6).toString("hex")}.partial`);
+}
+
+/**
+ * Writes a temporary file beside `path` and renames it to `path` only when complete, so a reader never
+ * sees a half-written zip under the final name, and concurrent writers each rename a complete file.
  */
 function writeAtomically(path: string, write: (append: (chunk: Buffer) => void) => void): void {
-  const partial = `${path}.partial`;
+  const partial = temporaryPath(path);
   try {
     withFile(partial, "w", (fd) => {
       write((chunk) => {
         let done = 0;
-        while (done < chunk.length) done += writeSync(fd, chunk, done);
+        while (done < chunk.length) {
+          const n = writeSync(fd, chunk, done);
+          if (n <= 0) throw new ZipError(`${partial}: the file system accepted no bytes`);
+          done += n;
+        }
       });
     });
     renameSync(partial, path);
   } catch (error) {
-    rmSync(partial, { force: true });
+    try {
+      rmSync(partial, { force: true });
+    } catch {
+      // Keep the error that matters (a full disk, say) rather than the cleanup's.
+    }
     throw error;
   }
 }
 
-/** A zip of `entries`, in memory: for small zips (fixtures, tests); same input, same bytes. */
+/**
+ * A zip of `entries`, in memory: for small zips (fixtures, tests); same input, same bytes. Names are
+ * written as given (tests build unsafe zips with it); {@link readZipDirectory} is where they are checked.
+ */
 export function buildZip(entries: readonly ZipInput[], options: WriteZipOptions = {}): Buffer {
   assertUnique(
     entries.map((e) => e.name),
@@ -379,7 +480,8 @@ export function writeZip(path: string, entries: readonly ZipInput[], options: Wr
  * Writes one zip holding every entry of `inputs`, in input order, each input optionally under a folder.
  * Entries are copied compressed, as they are (no recompression: fast on 100 MB connector zips), keeping
  * method, CRC, sizes and file attributes; timestamps are fixed and extra fields and comments dropped, so
- * the same inputs always give the same bytes. Throws on a duplicate name (after prefixing).
+ * the same inputs always give the same bytes. Throws on an unsafe or duplicate name (after prefixing),
+ * before writing anything.
  */
 export function mergeZips(output: string, inputs: readonly MergeInput[]): void {
   const sources = inputs.map((input) => {
@@ -388,8 +490,9 @@ export function mergeZips(output: string, inputs: readonly MergeInput[]): void {
     for (const e of entries) assertReadable(input.path, e);
     return { path: input.path, prefix, entries };
   });
-  assertUnique(
+  assertSafeNames(
     sources.flatMap((s) => s.entries.map((e) => s.prefix + e.name)),
+    output,
     `cannot merge into ${output}`,
   );
   writeAtomically(output, (append) => {

@@ -1,19 +1,32 @@
 import { spawnSync } from "node:child_process";
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   buildZip,
+  DuplicateZipEntryError,
   listZipEntries,
   mergeZips,
   NotAZipError,
   readZipDirectory,
   readZipEntry,
+  temporaryPath,
+  UnsafeZipEntryError,
+  unsafeEntryReason,
   writeZip,
   ZipError,
 } from "../../src/plugins/zip";
-import { FIXTURE_ENTRIES, makeConnectorFixtures } from "../support/zip-fixtures";
+import { FIXTURE_ENTRIES, makeConnectorFixtures, zipWithRawNames } from "../support/zip-fixtures";
 
 const tmp = mkdtempSync(join(tmpdir(), "cdc-lake-zip-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -54,7 +67,7 @@ describe("writeZip and listZipEntries", () => {
 
   it("fails if two entries have the same name", () => {
     expect(() => writeZip(join(tmp, "dup.zip"), [ENTRIES[2], ENTRIES[2]] as typeof ENTRIES)).toThrow(
-      new ZipError("zip: duplicate entry lib/a.jar; expected each name once"),
+      new DuplicateZipEntryError("zip", "lib/a.jar", "lib/a.jar"),
     );
   });
 
@@ -216,9 +229,7 @@ describe("mergeZips", () => {
   it("fails if two inputs hold the same name, and writes nothing", () => {
     const out = join(tmp, "dup-merge.zip");
     expect(() => mergeZips(out, [{ path: fixtures.debezium }, { path: fixtures.wrongVersion }])).toThrow(
-      new ZipError(
-        `cannot merge into ${out}: duplicate entry debezium-connector-postgres/; expected each name once`,
-      ),
+      `cannot merge into ${out}: duplicate entry debezium-connector-postgres/; expected each name once`,
     );
     expect(() => readFileSync(out)).toThrow(/ENOENT/);
   });
@@ -229,5 +240,109 @@ describe("mergeZips", () => {
       mergeZips(out, [{ path: fixtures.s3Sink }, { path: fixtures.notAZip, prefix: "x" }]),
     ).toThrow(`${fixtures.notAZip} is not a zip file`);
     expect(() => readFileSync(out)).toThrow(/ENOENT/);
+  });
+});
+
+describe("entry names no extraction can be trusted with (zip-slip)", () => {
+  const x = Buffer.from("x");
+  /** A zip holding a safe entry, then one named `name`. */
+  function zipWith(name: string): string {
+    const path = join(tmp, `slip-${Math.random().toString(16).slice(2)}.zip`);
+    writeFileSync(
+      path,
+      zipWithRawNames([
+        { name: "lib/ok.jar", data: x },
+        { name, data: x },
+      ]),
+    );
+    return path;
+  }
+
+  it.each([
+    ["../../x", "it climbs out of the folder with .."],
+    ["lib/../../x", "it climbs out of the folder with .."],
+    ["..", "it climbs out of the folder with .."],
+    ["/etc/x", "it is an absolute path"],
+    ["\\x", "it is an absolute path"],
+    ["C:\\x", "it starts with a drive letter"],
+    ["c:x", "it starts with a drive letter"],
+    ["lib\\x.jar", "it uses \\ as a path separator"],
+    ["..\\x", "it uses \\ as a path separator"],
+    ["a\u0000b", "it holds a NUL byte"],
+    ["a\nb", "it holds a control character"],
+  ])("refuses to read a zip with the entry %j, naming the zip, the entry and why", (name, reason) => {
+    const path = zipWith(name);
+    const expected = new UnsafeZipEntryError(path, name, reason);
+    expect(expected.message).toBe(
+      `${path}: unsafe entry name ${JSON.stringify(name)} (${reason}); refused, as it could write outside the folder the zip is extracted to`,
+    );
+    expect(() => readZipDirectory(path)).toThrow(expected);
+    expect(() => listZipEntries(path)).toThrow(expected);
+    const out = join(tmp, "slip-merged.zip");
+    expect(() => mergeZips(out, [{ path: fixtures.s3Sink }, { path, prefix: "p" }])).toThrow(expected);
+    expect(() => readFileSync(out)).toThrow(/ENOENT/);
+  });
+
+  it.each(["a..b/c.jar", "lib/...", "..lib/x", "lib/x..", "dir/", "naïve/ü.jar"])(
+    "accepts the name %j",
+    (name) => {
+      expect(unsafeEntryReason(name)).toBeUndefined();
+      expect(listZipEntries(zipWith(name))).toEqual(["lib/ok.jar", name]);
+    },
+  );
+
+  it.each([
+    [["lib/a.jar", "lib/a.jar"], "duplicate entry lib/a.jar; expected each name once"],
+    [
+      ["lib/a.jar", "lib/./a.jar"],
+      'entries "lib/a.jar" and "lib/./a.jar" are the same path; expected each name once',
+    ],
+    [
+      ["lib/a.jar", "lib//a.jar"],
+      'entries "lib/a.jar" and "lib//a.jar" are the same path; expected each name once',
+    ],
+    [["lib", "lib/"], 'entries "lib" and "lib/" are the same path; expected each name once'],
+  ])("refuses to read a zip holding %j (they would collide when extracted)", (names, message) => {
+    const path = join(tmp, "dup-names.zip");
+    writeFileSync(path, zipWithRawNames(names.map((name) => ({ name, data: x }))));
+    expect(() => listZipEntries(path)).toThrow(
+      new DuplicateZipEntryError(path, names[1] as string, names[0] as string),
+    );
+    expect(() => listZipEntries(path)).toThrow(`${path}: ${message}`);
+  });
+
+  it("refuses a merge whose prefix would climb out, or whose inputs collide once extracted", () => {
+    const out = join(tmp, "bad-prefix.zip");
+    const first = FIXTURE_ENTRIES.s3Sink[0]?.name as string;
+    expect(() => mergeZips(out, [{ path: fixtures.s3Sink, prefix: ".." }])).toThrow(
+      new UnsafeZipEntryError(out, `../${first}`, "it climbs out of the folder with .."),
+    );
+    const dotted = join(tmp, "dotted.zip");
+    writeFileSync(dotted, zipWithRawNames([{ name: "./a.jar", data: x }]));
+    const plain = join(tmp, "plain.zip");
+    writeZip(plain, [{ name: "p/a.jar", data: x }]);
+    expect(() => mergeZips(out, [{ path: plain }, { path: dotted, prefix: "p" }])).toThrow(
+      `cannot merge into ${out}: entries "p/a.jar" and "p/./a.jar" are the same path; expected each name once`,
+    );
+    expect(() => readFileSync(out)).toThrow(/ENOENT/);
+  });
+});
+
+describe("temporary files", () => {
+  it("are named per process and per call, beside the file, so concurrent writers never share one", () => {
+    const a = temporaryPath(join(tmp, "out.zip"));
+    const b = temporaryPath(join(tmp, "out.zip"));
+    expect(a).not.toBe(b);
+    expect(a).toMatch(new RegExp(`^${tmp}/\\.out\\.zip\\.${process.pid}-[0-9a-f]{12}\\.partial$`));
+  });
+
+  it("leaves another writer's temporary file alone (the old fixed name included) and none of its own", () => {
+    const dir = join(tmp, "writers");
+    mkdirSync(dir);
+    const out = join(dir, "merged.zip");
+    writeFileSync(`${out}.partial`, "another run's half-written zip");
+    mergeZips(out, [{ path: fixtures.debezium }]);
+    expect(readFileSync(`${out}.partial`, "utf8")).toBe("another run's half-written zip");
+    expect(readdirSync(dir).sort()).toEqual(["merged.zip", "merged.zip.partial"]);
   });
 });

@@ -152,3 +152,36 @@ export function writeConnectorsDir(
   if (options.lockFile) writeFileSync(options.lockFile, formatLock(lock));
   return { dir, plugins, sources, lock };
 }
+
+/**
+ * A zip holding `entries` under exactly their names, even names buildZip refuses (the same name twice)
+ * and names every reader refuses (`../x`, `/x`, `C:\x`, NUL): built with placeholder names of the same
+ * byte length, then renamed in place in each local and central header. For the zip-slip tests.
+ */
+export function zipWithRawNames(entries: readonly ZipInput[]): Buffer {
+  const placeholders = entries.map((entry, i) => {
+    const length = Buffer.byteLength(entry.name, "utf8");
+    const id = `${i}`;
+    if (length < id.length)
+      throw new Error(`zipWithRawNames: name ${JSON.stringify(entry.name)} is too short`);
+    return id.padStart(length, "_");
+  });
+  const zip = Buffer.from(
+    buildZip(entries.map((entry, i) => ({ name: placeholders[i] as string, data: entry.data }))),
+  );
+  const names = entries.map((e) => Buffer.from(e.name, "utf8"));
+  // Local headers: signature, 26 bytes of fields, name length at 26, extra length at 28, name at 30.
+  let at = 0;
+  for (const name of names) {
+    if (zip.readUInt32LE(at) !== 0x04034b50) throw new Error("zipWithRawNames: lost the local headers");
+    name.copy(zip, at + 30);
+    at += 30 + zip.readUInt16LE(at + 26) + zip.readUInt16LE(at + 28) + zip.readUInt32LE(at + 18);
+  }
+  // Central headers: name length at 28, extra at 30, comment at 32, name at 46.
+  for (const name of names) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error("zipWithRawNames: lost the central directory");
+    name.copy(zip, at + 46);
+    at += 46 + zip.readUInt16LE(at + 28) + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return zip;
+}
