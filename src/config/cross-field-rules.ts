@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { cidrContains, cidrsOverlap, parseCidr } from "./cidr";
 import { addProblem, NAME_PART_PATTERN } from "./fields";
 import { Naming } from "./naming";
+import { pgPublicationName, pgRoleName, pgSlotName } from "./postgres-names";
 import { availabilityZonesOf, defaultSubnetCidrs } from "./resolve";
 import type { ConfigFile } from "./schema";
 
@@ -87,6 +88,24 @@ export function checkCrossFieldRules(c: ConfigFile, ctx: z.RefinementCtx): void 
       ["streaming", "brokerCount"],
       `got ${c.streaming.brokerCount}; expected a multiple of the ${zones.length} availability zones`,
     );
+  }
+
+  // Derived PostgreSQL names must be names PostgreSQL accepts (a project "pg" would derive "pg_<env>_cdc").
+  if (namesValid) {
+    const derived = [
+      ["cdcRoleName", c.capture.cdcRoleName, naming.defaultCdcRole(), pgRoleName()],
+      ["publicationName", c.capture.publicationName, naming.defaultPublication(), pgPublicationName()],
+      ["slotName", c.capture.slotName, naming.defaultReplicationSlot(), pgSlotName()],
+    ] as const;
+    for (const [field, configured, name, rule] of derived) {
+      const result = configured === undefined ? rule.safeParse(name) : undefined;
+      if (result && !result.success) {
+        problem(
+          ["capture", field],
+          `got nothing, and the name derived from project and environment, "${name}", is refused: ${result.error.issues[0]?.message}; set capture.${field}`,
+        );
+      }
+    }
   }
 
   const cdcRole = c.capture.cdcRoleName ?? naming.defaultCdcRole();

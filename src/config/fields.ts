@@ -136,14 +136,6 @@ export const s3BucketName = z.string().superRefine((name, ctx) => {
     ctx.addIssue({ code: "custom", message: `expected an S3 bucket name: ${problem}`, input: name });
 });
 
-/** Unquoted PostgreSQL identifier: what the seed's SQL uses, and what needs no quoting anywhere. */
-export const pgIdentifier = z
-  .string()
-  .regex(
-    /^[a-z_][a-z0-9_]{0,62}$/,
-    "expected a lowercase PostgreSQL identifier ([a-z_][a-z0-9_]*, ≤ 63 chars)",
-  );
-
 export const namePart = (what: string) =>
   z.string().regex(NAME_PART_PATTERN, `expected lowercase letters, digits and single hyphens (${what})`);
 

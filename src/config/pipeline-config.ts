@@ -128,9 +128,75 @@ export interface CapturedTableConfig {
   readonly schema: string;
   readonly table: string;
   readonly replicaIdentity: "full" | "default";
-  /** Column definitions when the pipeline creates the table; absent for application-owned tables. */
-  readonly columns?: string | undefined;
+  /** The table's columns when the pipeline creates it; absent for application-owned tables. */
+  readonly columns?: readonly ColumnConfig[] | undefined;
 }
+
+/** A column of a table the pipeline creates: parsed from the file, never passed through as text. */
+export interface ColumnConfig {
+  readonly name: string;
+  readonly type: ColumnType;
+  /** False for primary-key and serial columns. */
+  readonly nullable: boolean;
+  readonly primaryKey: boolean;
+  readonly default?: ColumnDefault | undefined;
+}
+
+/** The column types the file may name (each written as PostgreSQL writes it back, e.g. `character varying`). */
+export type ColumnBaseType =
+  | "smallint"
+  | "integer"
+  | "bigint"
+  | "smallserial"
+  | "serial"
+  | "bigserial"
+  | "boolean"
+  | "text"
+  | "character varying"
+  | "character"
+  | "numeric"
+  | "real"
+  | "double precision"
+  | "date"
+  | "timestamp without time zone"
+  | "timestamp with time zone"
+  | "time without time zone"
+  | "time with time zone"
+  | "interval"
+  | "uuid"
+  | "json"
+  | "jsonb"
+  | "bytea";
+
+export interface ColumnType {
+  readonly base: ColumnBaseType;
+  /** character varying(n), character(n). */
+  readonly length?: number | undefined;
+  /** numeric(p[,s]); fractional seconds of timestamp(p), time(p), interval(p). */
+  readonly precision?: number | undefined;
+  /** numeric(p,s). */
+  readonly scale?: number | undefined;
+  /** `[]` suffixes: 0 for a scalar. */
+  readonly arrayDimensions: number;
+}
+
+/** Functions a default may call. */
+export type ColumnDefaultFunction =
+  | "now()"
+  | "current_timestamp"
+  | "current_date"
+  | "current_time"
+  | "localtimestamp"
+  | "clock_timestamp()"
+  | "gen_random_uuid()";
+
+export type ColumnDefault =
+  | { readonly kind: "null" }
+  | { readonly kind: "boolean"; readonly value: boolean }
+  | { readonly kind: "number"; readonly value: number }
+  | { readonly kind: "string"; readonly value: string }
+  | { readonly kind: "empty-array" }
+  | { readonly kind: "function"; readonly name: ColumnDefaultFunction };
 
 export interface CaptureConfig {
   readonly tables: readonly CapturedTableConfig[];

@@ -3,30 +3,55 @@
  * tables and their REPLICA IDENTITY. Rendered from the .sql templates beside this file, so the SQL is
  * read (and reviewed) as SQL, and tests apply exactly the text the stack carries.
  *
+ * The script is one psql input: a few fixed lines, then one DO block. Everything that comes from the
+ * config (schema, table and column names, types, defaults) is inside that block, as a quoted identifier
+ * or literal (quote.ts), and the block's dollar-quote tag is one its content does not hold. psql obeys
+ * backslash meta-commands anywhere outside quotes; inside the block it sees none, whatever a value holds.
+ *
  * The templates are imports, not files read at synth time: building the app reads no file, and the
  * bundled entry (scripts/synth.cjs) carries them inline (esbuild's text loader; vitest.config.ts has the
  * same for tests; sql.d.ts types them).
  */
 import { createHash } from "node:crypto";
+import captureBlock from "./capture-block.sql";
+import { type Column, renderColumns } from "./columns";
 import createTable from "./create-table.sql";
 import heartbeatTable from "./heartbeat-table.sql";
 import prepareCapturedTables from "./prepare-captured-tables.sql";
-import requireTable from "./require-table.sql";
+import { dollarQuoteTag, qualifiedName, quoteIdent, quoteLiteral } from "./quote";
+import requireTables from "./require-tables.sql";
 import setReplicaIdentity from "./set-replica-identity.sql";
+
+export { qualifiedName } from "./quote";
 
 export interface CapturedTable {
   readonly schema: string;
   readonly table: string;
   readonly replicaIdentity: "full" | "default";
-  /** Column definitions when the pipeline owns (creates) the table. */
-  readonly columns?: string | undefined;
+  /** The columns when the pipeline owns (creates) the table. */
+  readonly columns?: readonly Column[] | undefined;
 }
 
+/**
+ * How long ALTER TABLE waits for a table's lock per attempt, how many attempts, and the first pause
+ * between them (doubled after each). Under load, the application's queries on that table queue behind
+ * the waiting ALTER TABLE: they stall for at most `lockTimeout` at a time, and run during the pauses.
+ */
+export interface LockRetry {
+  /** A PostgreSQL interval such as "2s". */
+  readonly lockTimeout: string;
+  readonly attempts: number;
+  readonly firstPauseSeconds: number;
+}
+
+export const LOCK_RETRY: LockRetry = { lockTimeout: "2s", attempts: 4, firstPauseSeconds: 1 };
+
 const templates = {
+  "capture-block": captureBlock,
   "create-table": createTable,
   "heartbeat-table": heartbeatTable,
   "prepare-captured-tables": prepareCapturedTables,
-  "require-table": requireTable,
+  "require-tables": requireTables,
   "set-replica-identity": setReplicaIdentity,
 } as const;
 
@@ -39,47 +64,66 @@ function render(name: keyof typeof templates, values: Record<string, string>): s
   });
 }
 
-/** `"schema"."table"`: identifiers are validated lowercase names, quoted anyway. */
-export function qualifiedName(t: { schema: string; table: string }): string {
-  return `"${t.schema}"."${t.table}"`;
-}
-
 /** Debezium's heartbeat table, in its own schema (capture.heartbeatSchema). */
 export const HEARTBEAT_TABLE = "debezium_heartbeat";
 
-export function renderCaptureSql(tables: readonly CapturedTable[], heartbeatSchema: string): string {
-  const rendered = tables.map((t) => {
-    const values = {
-      schema: `"${t.schema}"`,
-      schemaLiteral: `'${t.schema}'`,
-      tableLiteral: `'${t.table}'`,
-      qualified: qualifiedName(t),
-      columns: t.columns ?? "",
-      identity: t.replicaIdentity === "full" ? "FULL" : "DEFAULT",
-      identityCode: t.replicaIdentity === "full" ? "f" : "d",
-      why:
-        t.replicaIdentity === "full"
-          ? "UPDATE and DELETE events carry the whole old row"
-          : "UPDATE and DELETE events carry only the primary key of the old row",
-    };
-    return {
-      prepare: render(t.columns ? "create-table" : "require-table", values),
-      identity: render("set-replica-identity", values),
-      owned: t.columns !== undefined,
-    };
+/** One row of a VALUES list: literals only. */
+const row = (...values: string[]) => `    (${values.map(quoteLiteral).join(", ")})`;
+
+function checkLockRetry(r: LockRetry): void {
+  if (!/^[1-9][0-9]*(ms|s)$/.test(r.lockTimeout))
+    throw new Error(`lock timeout ${r.lockTimeout}: expected e.g. 2s`);
+  if (!Number.isInteger(r.attempts) || r.attempts < 1)
+    throw new Error(`attempts ${r.attempts}: expected >= 1`);
+  if (!(r.firstPauseSeconds >= 0 && r.firstPauseSeconds <= 60)) throw new Error("first pause: 0 to 60 s");
+}
+
+export function renderCaptureSql(
+  tables: readonly CapturedTable[],
+  heartbeatSchema: string,
+  lockRetry: LockRetry = LOCK_RETRY,
+): string {
+  checkLockRetry(lockRetry);
+  const names = (t: { schema: string; table: string }) => ({
+    schema: quoteIdent(t.schema),
+    schemaLiteral: quoteLiteral(t.schema),
+    schemaQuoted: quoteLiteral(quoteIdent(t.schema)),
+    tableLiteral: quoteLiteral(t.table),
+    qualified: qualifiedName(t),
+    qualifiedQuoted: quoteLiteral(qualifiedName(t)),
   });
   // Application tables are checked first, so a missing table or owner fails before anything is created.
-  const heartbeat = render("heartbeat-table", {
-    schema: `"${heartbeatSchema}"`,
-    qualified: qualifiedName({ schema: heartbeatSchema, table: HEARTBEAT_TABLE }),
-  });
+  const required = tables.filter((t) => t.columns === undefined);
   const statements = [
-    ...rendered.filter((r) => !r.owned).map((r) => r.prepare),
-    ...rendered.filter((r) => r.owned).map((r) => r.prepare),
-    heartbeat,
-    ...rendered.map((r) => r.identity),
-  ];
-  return render("prepare-captured-tables", { statements: statements.join("\n").trimEnd() });
+    required.length > 0
+      ? render("require-tables", {
+          rows: required.map((t) => row(t.schema, t.table, qualifiedName(t))).join(",\n"),
+        })
+      : "",
+    ...tables.flatMap((t, index) =>
+      t.columns === undefined
+        ? []
+        : [render("create-table", { ...names(t), index: String(index), columns: renderColumns(t.columns) })],
+    ),
+    render("heartbeat-table", names({ schema: heartbeatSchema, table: HEARTBEAT_TABLE })),
+    "  -- Created and checked: commit, so that no lock is held while the identities below wait for theirs.\n  COMMIT;\n",
+    render("set-replica-identity", {
+      firstPauseSeconds: String(lockRetry.firstPauseSeconds),
+      rows: tables
+        .map((t) => row(t.schema, t.table, qualifiedName(t), t.replicaIdentity === "full" ? "f" : "d"))
+        .join(",\n"),
+    }),
+  ].filter(Boolean);
+  const block = render("capture-block", {
+    attempts: String(lockRetry.attempts),
+    statements: statements.join("").trimEnd(),
+  }).trimEnd();
+  return render("prepare-captured-tables", {
+    lockTimeout: lockRetry.lockTimeout,
+    // What the template puts between the opening and the closing tag: "\n" + block + "\n".
+    tag: dollarQuoteTag(`\n${block}\n`),
+    block,
+  });
 }
 
 export function sha256(text: string): string {

@@ -102,6 +102,8 @@ export class DatabaseStack extends PipelineStack {
       database: database.databaseName,
       secretNamePrefix: props.naming.postgresSecretPrefix(capture.cdcRoleName),
       passwordVersion: capture.cdcPasswordVersion,
+      connection,
+      databaseInstanceId: instance.resourceId,
     });
     const schemas = [...new Set(capture.tables.map((t) => t.schema))];
     const grants = schemas.flatMap((schema) =>
@@ -148,7 +150,13 @@ export class DatabaseStack extends PipelineStack {
         captured_tables: capture.tables.map((t) => `${t.schema}.${t.table}`),
         capture_sql_sha256: this.tables.sqlSha256,
       },
-      dependsOn: [...grants, this.cdcRole.secretValue, this.publication.slot, this.tables.resource],
+      dependsOn: [
+        ...grants,
+        this.cdcRole.secretValue,
+        this.cdcRole.password,
+        this.publication.slot,
+        this.tables.resource,
+      ],
     });
     this.capture = {
       cdcSecretArn: ready.output.lookup("cdc_secret_arn"),

@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/cli/load-config";
 import { debeziumConnectorConfiguration } from "../../src/kafka-connect/debezium-settings";
@@ -12,6 +14,7 @@ import {
   runCaptureSql,
 } from "../support/rds-emulation";
 import { DEMO_CONFIG, synthesize } from "../support/synth";
+import { tableShape } from "./table-shape";
 
 const config = loadConfigFile(DEMO_CONFIG);
 
@@ -72,6 +75,53 @@ describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
     expect(table.rows).toEqual([
       { relreplident: "f", owner: "msk_user", columns: "id integer, name character varying(100)" },
     ]);
+  });
+
+  it("creates the very table the seed's SQL creates: same columns, types, defaults, constraints, sequence", async () => {
+    // The seed lab's statements, as it ran them, in a database of their own.
+    await withClient(server, server.superuserParams(), (c) =>
+      c.query(`CREATE DATABASE seed_lab OWNER "${master.user}"`),
+    );
+    const seed = { ...master, database: "seed_lab" };
+    await withClient(server, seed, (c) =>
+      c.query(
+        "CREATE TABLE student (id serial primary key, name varchar(100)); ALTER TABLE student REPLICA IDENTITY FULL",
+      ),
+    );
+    const describeTable = (params: ConnectionParams) =>
+      withClient(server, params, (c) => tableShape(c, "public.student"));
+    const ours = await describeTable(master);
+    expect(ours).toEqual(await describeTable(seed));
+    expect(ours.columns.map((c: any) => [c.attname, c.type, c.attnotnull, c.default])).toEqual([
+      ["id", "integer", true, "nextval('student_id_seq'::regclass)"],
+      ["name", "character varying(100)", false, null],
+    ]);
+    expect(ours.constraints).toEqual([
+      { conname: "student_pkey", contype: "p", definition: "PRIMARY KEY (id)" },
+    ]);
+    // And what pg_dump makes of each, as text.
+    const dump = (database: string) => {
+      const result = spawnSync(
+        join(bin, "pg_dump"),
+        ["--schema-only", "--no-privileges", "--no-publications", "--table=public.student", database],
+        {
+          encoding: "utf8",
+          env: {
+            ...process.env,
+            PGHOST: master.host,
+            PGPORT: String(master.port),
+            PGUSER: master.user,
+            PGPASSWORD: master.password,
+          },
+        },
+      );
+      if (result.status !== 0) throw new Error(result.stderr);
+      // pg_dump 15.14+ brackets its output with \restrict <random key> (psql then ignores meta-commands).
+      return result.stdout.replace(/^\\(un)?restrict \S+$/gm, "\\$1restrict <key>");
+    };
+    const ourDump = dump(config.database.databaseName);
+    expect(ourDump).toContain("CREATE TABLE public.student (");
+    expect(ourDump).toBe(dump("seed_lab"));
   });
 
   it("applies the same SQL again without touching the table or its rows", async () => {

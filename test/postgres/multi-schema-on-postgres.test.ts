@@ -12,6 +12,7 @@ import {
   runCaptureSql,
 } from "../support/rds-emulation";
 import { demoWith, synthesize } from "../support/synth";
+import { tableShape } from "./table-shape";
 
 const EXAMPLE = "config/examples/multi-schema.yaml";
 const config = loadConfigFile(EXAMPLE);
@@ -84,6 +85,25 @@ describeWithPostgres(
         { name: "sales.customers", relreplident: "f", customers: 2 },
         { name: "sales.orders", relreplident: "d", customers: 2 },
       ]);
+    });
+
+    it("creates sales.orders as the free-text columns of the example did", async () => {
+      await withClient(server, server.superuserParams(), (c) =>
+        c.query(`CREATE DATABASE old_form OWNER "${master.user}"`),
+      );
+      const old = { ...master, database: "old_form" };
+      await withClient(server, old, (c) =>
+        c.query(
+          "CREATE SCHEMA sales; CREATE TABLE sales.orders (id bigserial primary key, customer_id bigint not null, total numeric(12,2)); ALTER TABLE sales.orders REPLICA IDENTITY DEFAULT",
+        ),
+      );
+      const shape = (params: ConnectionParams) =>
+        withClient(server, params, (c) => tableShape(c, "sales.orders"));
+      const ours = await shape(master);
+      expect(ours).toEqual(await shape(old));
+      expect(
+        ours.columns.map((c: any) => `${c.attname} ${c.type}${c.attnotnull ? " not null" : ""}`),
+      ).toEqual(["id bigint not null", "customer_id bigint not null", "total numeric(12,2)"]);
     });
 
     it("publishes exactly the three captured tables and the heartbeat table", async () => {

@@ -5,7 +5,16 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -59,7 +68,8 @@ export class ThrowawayPostgres {
     private readonly runAs: string[],
   ) {}
 
-  static async start(bin: string): Promise<ThrowawayPostgres> {
+  /** `settings`: extra postgresql.conf lines, e.g. RDS's logging defaults (see rds-emulation.ts). */
+  static async start(bin: string, settings: readonly string[] = []): Promise<ThrowawayPostgres> {
     const dir = mkdtempSync(join(tmpdir(), "cdc-lake-pg-"));
     const asRoot = userInfo().uid === 0;
     const runAs = asRoot ? ["runuser", "-u", "postgres", "--"] : [];
@@ -70,7 +80,7 @@ export class ThrowawayPostgres {
     }
     chmodSync(dir, 0o700);
     const server = new ThrowawayPostgres(bin, dir, await freePort(), runAs);
-    server.init();
+    server.init(settings);
     return server;
   }
 
@@ -81,7 +91,7 @@ export class ThrowawayPostgres {
       throw new Error(`${tool} ${args.join(" ")} failed:\n${result.stdout}${result.stderr}`);
   }
 
-  private init(): void {
+  private init(settings: readonly string[]): void {
     const data = join(this.dir, "data");
     const pwfile = join(this.dir, "pwfile");
     writeFileSync(pwfile, this.superuserPassword, { mode: 0o600 });
@@ -116,6 +126,7 @@ export class ThrowawayPostgres {
         // A throwaway server: durability buys nothing here.
         "fsync = off",
         "full_page_writes = off",
+        ...settings,
         "",
       ].join("\n"),
     );
@@ -124,6 +135,11 @@ export class ThrowawayPostgres {
       chownSync(join(data, "postgresql.auto.conf"), uid, -1);
     }
     this.exec("pg_ctl", ["-D", data, "-l", join(this.dir, "server.log"), "-w", "-t", "60", "start"]);
+  }
+
+  /** The server's log (stderr of the postmaster, `pg_ctl -l`) so far. */
+  serverLog(): string {
+    return readFileSync(join(this.dir, "server.log"), "utf8");
   }
 
   params(user: string, password: string, database: string): ConnectionParams {

@@ -24,12 +24,16 @@ function resources(stack: TerraformJson, type: string): TerraformJson[] {
   return Object.values(stack.resource[type] ?? {});
 }
 
-/** CREATE ROLE + GRANT of member roles, as resourcePostgreSQLRoleCreate does on PostgreSQL 15. */
+/**
+ * CREATE ROLE + GRANT of member roles, as resourcePostgreSQLRoleCreate does on PostgreSQL 15. A role with
+ * `password_wo` (or `password`) gets `ENCRYPTED PASSWORD '<the value>'` in its CREATE ROLE, as the
+ * provider writes it: `passwords` stands for the value Terraform would resolve.
+ */
 export function roleStatements(stack: TerraformJson, passwords: Record<string, string>): string[] {
   return resources(stack, "postgresql_role").flatMap((role) => {
-    const password = passwords[role.name];
-    if (role.password_wo !== undefined && password === undefined)
-      throw new Error(`no test password for ${role.name}`);
+    const declared = role.password_wo !== undefined || role.password !== undefined;
+    const password = declared ? passwords[role.name] : undefined;
+    if (declared && password === undefined) throw new Error(`no test password for ${role.name}`);
     const flag = (value: boolean | undefined, on: string, off: string, dflt = false) =>
       (value ?? dflt) ? on : off;
     const options = [
@@ -49,6 +53,11 @@ export function roleStatements(stack: TerraformJson, passwords: Record<string, s
       ...(role.roles ?? []).map((member: string) => `GRANT ${q(member)} TO ${q(role.name)}`),
     ];
   });
+}
+
+/** ALTER ROLE ... PASSWORD '<value>', as setRolePassword does when password_wo_version changes. */
+export function rolePasswordUpdateStatement(role: string, password: string): string {
+  return `ALTER ROLE ${q(role)} PASSWORD '${password.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
 }
 
 /** GRANT <role> TO <member>, as resourcePostgreSQLGrantRoleCreate does. */

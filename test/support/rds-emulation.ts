@@ -8,7 +8,7 @@
  *   clients use sslmode=disable where the stack says require. wal_level=logical is set directly rather
  *   than through rds.logical_replication.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { Client } from "pg";
 import { type Change, decodeChanges } from "./pgoutput";
@@ -60,44 +60,91 @@ export async function grantReplicationLikeRds(server: ThrowawayPostgres): Promis
   });
 }
 
-export interface CaptureSqlStep {
-  readonly sql: string;
+/** RDS for PostgreSQL's logging defaults (default parameter group), as postgresql.conf lines. */
+export const RDS_DEFAULT_LOGGING = [
+  "log_statement = 'none'",
+  "log_min_error_statement = 'error'",
+  "log_min_duration_statement = -1",
+  "log_min_messages = 'warning'",
+];
+
+/** A terraform_data local-exec step of the stack, as Terraform would run it. */
+export interface LocalExecStep {
   readonly command: string;
   readonly interpreter: string[];
   readonly environment: Record<string, string>;
+}
+
+export interface CaptureSqlStep extends LocalExecStep {
+  /** The SQL as psql receives it: the chunks, un-escaped, back to back. */
+  readonly sql: string;
+  readonly chunks: string[];
   readonly sha256: string;
+}
+
+/** Terraform un-escapes its template markers before the provisioner sees the value. */
+const unescapeTemplate = (text: string) => text.replaceAll("$${", () => "${").replaceAll("%%{", () => "%{");
+
+function localExec(step: TerraformJson): LocalExecStep {
+  const exec = step.provisioner[0]["local-exec"];
+  return { command: exec.command, interpreter: exec.interpreter, environment: exec.environment };
+}
+
+/** The terraform_data of the stack at construct path `path`. */
+function dataResourceAt(stack: TerraformJson, path: string): TerraformJson {
+  const found = Object.values<TerraformJson>(stack.resource.terraform_data ?? {}).filter(
+    (r) => r["//"]?.metadata?.path === path,
+  );
+  if (found.length !== 1) throw new Error(`expected one terraform_data at ${path}, found ${found.length}`);
+  return found[0] as TerraformJson;
 }
 
 /** The terraform_data step of the stack that applies the captured-tables SQL, as Terraform would see it. */
 export function captureSqlStep(stack: TerraformJson): CaptureSqlStep {
   const steps = Object.values<TerraformJson>(stack.resource.terraform_data ?? {}).filter(
-    (r) => r.provisioner,
+    (r) => r.provisioner && r.input?.sql_chunks,
   );
   if (steps.length !== 1)
-    throw new Error(`expected one terraform_data with a provisioner, found ${steps.length}`);
+    throw new Error(`expected one terraform_data with SQL chunks, found ${steps.length}`);
   const step = steps[0] as TerraformJson;
-  const exec = step.provisioner[0]["local-exec"];
-  // Terraform un-escapes its template markers before the provisioner sees the value.
-  const sql = (step.input.sql as string).replaceAll("$${", () => "${").replaceAll("%%{", () => "%{");
+  const chunks = (step.input.sql_chunks as string[]).map(unescapeTemplate);
+  return { ...localExec(step), sql: chunks.join(""), chunks, sha256: step.input.sha256 };
+}
+
+/** The step that sets the CDC role's password (its SCRAM verifier), as Terraform would see it. */
+export function cdcPasswordStep(stack: TerraformJson): LocalExecStep {
+  const path = Object.values<TerraformJson>(stack.resource.terraform_data ?? {})
+    .map((r) => r["//"]?.metadata?.path as string)
+    .find((p) => p?.endsWith("/CdcRole/Password"));
+  if (!path) throw new Error("no CdcRole/Password step");
+  const step = localExec(dataResourceAt(stack, path));
   return {
-    sql,
-    command: exec.command,
-    interpreter: exec.interpreter,
-    environment: exec.environment,
-    sha256: step.input.sha256,
+    ...step,
+    environment: { ...step.environment, CDC_SCRAM_JS: unescapeTemplate(step.environment.CDC_SCRAM_JS ?? "") },
   };
 }
 
-/**
- * Runs the stack's own command (interpreter, command line, psql) with the stack's own SQL, against the
- * test server: only the connection values, which Terraform would resolve, are the test's.
- */
-export function runCaptureSql(step: CaptureSqlStep, params: ConnectionParams) {
-  const [interpreter, ...flags] = step.interpreter;
-  const env = {
+/** What Terraform resolves in a step's environment: the connection, and `${self.input.sql_chunks[i]}`. */
+function resolvedEnvironment(
+  step: LocalExecStep,
+  params: ConnectionParams,
+  values: Record<string, string>,
+): Record<string, string> {
+  const environment = Object.fromEntries(
+    Object.entries(step.environment).map(([key, value]) => {
+      const chunk = /^\$\{self\.input\.sql_chunks\[(\d+)\]\}$/.exec(value);
+      if (chunk) {
+        const text = values[`chunk${chunk[1]}`];
+        if (text === undefined) throw new Error(`no chunk ${chunk[1]}`);
+        return [key, text];
+      }
+      return [key, value];
+    }),
+  );
+  return {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
-    ...step.environment,
-    CDC_SQL: step.sql,
+    ...environment,
+    ...Object.fromEntries(Object.entries(values).filter(([k]) => !k.startsWith("chunk"))),
     PGHOST: params.host,
     PGPORT: String(params.port),
     PGDATABASE: params.database,
@@ -105,8 +152,67 @@ export function runCaptureSql(step: CaptureSqlStep, params: ConnectionParams) {
     PGPASSWORD: params.password,
     PGSSLMODE: "disable",
   };
+}
+
+const chunkValues = (step: CaptureSqlStep) =>
+  Object.fromEntries(step.chunks.map((chunk, i) => [`chunk${i}`, chunk]));
+
+export interface StepRun {
+  readonly code: number;
+  readonly output: string;
+}
+
+/** Runs a step's own command (interpreter, command line) with `values` for what Terraform would resolve. */
+function runStep(step: LocalExecStep, params: ConnectionParams, values: Record<string, string>): StepRun {
+  const [interpreter, ...flags] = step.interpreter;
+  const env = resolvedEnvironment(step, params, values);
   const result = spawnSync(interpreter as string, [...flags, step.command], { env, encoding: "utf8" });
   return { code: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
+}
+
+/** `runStep`, without blocking the test's event loop (for steps that wait on other sessions). */
+function runStepAsync(
+  step: LocalExecStep,
+  params: ConnectionParams,
+  values: Record<string, string>,
+  onOutput?: (text: string) => void,
+): Promise<StepRun> {
+  const [interpreter, ...flags] = step.interpreter;
+  const env = resolvedEnvironment(step, params, values);
+  return new Promise((resolve, reject) => {
+    const child = spawn(interpreter as string, [...flags, step.command], { env });
+    let output = "";
+    const collect = (data: Buffer) => {
+      output += data.toString("utf8");
+      onOutput?.(output);
+    };
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, output }));
+  });
+}
+
+/**
+ * Runs the stack's own command (interpreter, command line, psql) with the stack's own SQL, against the
+ * test server: only the connection values, which Terraform would resolve, are the test's.
+ */
+export function runCaptureSql(step: CaptureSqlStep, params: ConnectionParams): StepRun {
+  return runStep(step, params, chunkValues(step));
+}
+
+/** `runCaptureSql` in the background; `onOutput` sees the output so far whenever it grows. */
+export function runCaptureSqlAsync(
+  step: CaptureSqlStep,
+  params: ConnectionParams,
+  onOutput?: (text: string) => void,
+): Promise<StepRun> {
+  return runStepAsync(step, params, chunkValues(step), onOutput);
+}
+
+/** Runs the stack's password step with `password` as the secret's value (what Terraform would resolve). */
+export function runCdcPasswordStep(step: LocalExecStep, params: ConnectionParams, password: string): StepRun {
+  return runStep(step, params, { CDC_PASSWORD: password });
 }
 
 /** What the stack does before the tables' SQL: the master's membership in the tables' owner role. */
@@ -131,8 +237,9 @@ export async function applyProviderResources(
 }
 
 /**
- * Applies the stack's provider resources as the master (after its SQL ran), grants replication the way
- * RDS would, and returns the CDC role's connection.
+ * Applies the stack's provider resources as the master (after its SQL ran), sets the CDC role's password
+ * with the stack's own password step, grants replication the way RDS would, and returns the CDC role's
+ * connection.
  */
 export async function applyDatabaseStack(
   server: ThrowawayPostgres,
@@ -141,7 +248,9 @@ export async function applyDatabaseStack(
   cdcRoleName: string,
 ): Promise<ConnectionParams> {
   const password = randomPassword();
-  await withClient(server, master, (c) => applyProviderResources(c, stack, { [cdcRoleName]: password }));
+  await withClient(server, master, (c) => applyProviderResources(c, stack, {}));
+  const run = runCdcPasswordStep(cdcPasswordStep(stack), master, password);
+  if (run.code !== 0) throw new Error(`CDC password step failed:\n${run.output}`);
   await grantReplicationLikeRds(server);
   return server.params(cdcRoleName, password, master.database);
 }

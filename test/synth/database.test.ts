@@ -1,6 +1,9 @@
+import { Testing } from "cdktf";
 import { afterAll, describe, expect, it } from "vitest";
-import { sha256 } from "../../src/sql/capture-sql";
-import { captureSqlStep } from "../support/rds-emulation";
+import { CapturedTables } from "../../src/constructs/postgres/captured-tables";
+import { SCRIPT_CHUNK_BYTES } from "../../src/constructs/postgres/psql-step";
+import { LOCK_RETRY, sha256 } from "../../src/sql/capture-sql";
+import { captureSqlStep, cdcPasswordStep } from "../support/rds-emulation";
 import { demoWith, refTo, single, synthesize } from "../support/synth";
 
 const demo = synthesize();
@@ -89,7 +92,7 @@ describe("demo-database: the CDC role", () => {
     });
   });
 
-  it("gets a generated password, written only to the secret, which the role reads back", () => {
+  it("gets a generated password, written only to the secret, which the password step reads back", () => {
     const generated = "ephemeral.aws_secretsmanager_random_password.CdcRole_GeneratedPassword_A3BD05C0";
     expect(db.ephemeral.aws_secretsmanager_random_password.CdcRole_GeneratedPassword_A3BD05C0).toMatchObject({
       password_length: 32,
@@ -102,16 +105,42 @@ describe("demo-database: the CDC role", () => {
       `\${jsonencode({"username" = "cdc_lake_demo_cdc", "password" = ${generated}.random_password})}`,
     );
     expect(value.secret_string_wo_version).toBe(1);
-    // One source of truth: the role takes the password from the secret version just written.
+    // One source of truth: the password step takes the password from the secret version just written.
     const versionId = "${aws_secretsmanager_secret_version.CdcRole_SecretValue_FA0DEA67.version_id}";
     const { "//": _, ...readBack } =
       db.ephemeral.aws_secretsmanager_secret_version.CdcRole_WrittenPassword_3319BA30;
     expect(readBack).toEqual({ secret_id: secretRef, version_id: versionId });
-    expect(role.password).toBeUndefined();
-    expect(role.password_wo).toBe(
+    const step = cdcPasswordStep(db);
+    expect(step.environment.CDC_PASSWORD).toBe(
       "${jsondecode(ephemeral.aws_secretsmanager_secret_version.CdcRole_WrittenPassword_3319BA30.secret_string).password}",
     );
-    expect(role.password_wo_version).toBe(versionId);
+    expect(step.environment.CDC_ROLE).toBe("cdc_lake_demo_cdc");
+    const resource = db.resource.terraform_data.CdcRole_Password_445D4203;
+    expect(resource.triggers_replace).toEqual({
+      role: "cdc_lake_demo_cdc",
+      secret_version: versionId,
+      database_instance: platformOutput("resource_id"),
+    });
+    expect(resource.depends_on).toEqual(["postgresql_role.CdcRole_40CE4EE7"]);
+  });
+
+  it("is created by the provider without a password: no provider statement carries it", () => {
+    // The provider writes password_wo into CREATE ROLE ... PASSWORD '<clear text>', which PostgreSQL logs
+    // in full when it fails; the password step sends only a SCRAM verifier (test/postgres/cdc-password-log).
+    expect(role.password).toBeUndefined();
+    expect(role.password_wo).toBeUndefined();
+    expect(role.password_wo_version).toBeUndefined();
+    const step = cdcPasswordStep(db);
+    expect(step.interpreter).toEqual(["/bin/sh", "-c"]);
+    expect(step.command).toContain('CDC_ALTER_ROLE=$(node -e "$CDC_SCRAM_JS") && printf');
+    expect(step.command).toContain("| psql --no-psqlrc --quiet --set ON_ERROR_STOP=1");
+    // The password is in the environment only, never in the command line.
+    expect(step.command).not.toContain("CDC_PASSWORD");
+    expect(step.environment).toMatchObject({
+      PGUSER: "msk_user",
+      PGSSLMODE: "require",
+      PGDATABASE: "msk_db",
+    });
   });
 
   it("keeps the password in a secret whose name cannot collide with a deleted one", () => {
@@ -169,7 +198,7 @@ describe("demo-database: grants", () => {
     ]);
     const step = captureSqlStep(db);
     expect(step.sql).toContain(
-      'CREATE TABLE IF NOT EXISTS "cdc"."debezium_heartbeat" (id integer PRIMARY KEY, beat_at timestamptz NOT NULL DEFAULT now());',
+      'CREATE TABLE "cdc"."debezium_heartbeat" (id integer PRIMARY KEY, beat_at timestamptz NOT NULL DEFAULT now());',
     );
   });
 
@@ -189,7 +218,11 @@ describe("demo-database: grants", () => {
   it("grants per schema when tables span several", () => {
     const multi = synthesize(
       demoWith((d) =>
-        d.capture.tables.push({ schema: "sales", table: "orders", columns: "id int primary key" }),
+        d.capture.tables.push({
+          schema: "sales",
+          table: "orders",
+          columns: [{ name: "id", type: "int", primaryKey: true }],
+        }),
       ),
     );
     const grants = Object.values<any>(multi.stacks["demo-database"]?.resource.postgresql_grant);
@@ -243,15 +276,16 @@ describe("demo-database: captured-tables SQL", () => {
     const changed = synthesize(demoWith((d) => (d.capture.tables[0].replicaIdentity = "default")));
     const other = captureSqlStep(changed.stacks["demo-database"] ?? {});
     expect(other.sha256).not.toBe(step.sha256);
-    expect(other.sql).toContain('ALTER TABLE "public"."student" REPLICA IDENTITY DEFAULT;');
+    expect(step.sql).toContain(`('public', 'student', '"public"."student"', 'f')`);
+    expect(other.sql).toContain(`('public', 'student', '"public"."student"', 'd')`);
     changed.cleanup();
   });
 
   it("applies it with psql, stopping at the first error, as the master over TLS", () => {
     expect(step.interpreter).toEqual(["/bin/sh", "-c"]);
-    expect(step.command).toBe('printf "%s" "$CDC_SQL" | psql --no-psqlrc --quiet --set ON_ERROR_STOP=1');
+    expect(step.command).toBe('printf "%s" "$CDC_SQL_0" | psql --no-psqlrc --quiet --set ON_ERROR_STOP=1');
     expect(step.environment).toEqual({
-      CDC_SQL: "${self.input.sql}",
+      CDC_SQL_0: "${self.input.sql_chunks[0]}",
       PGHOST: platformOutput("address"),
       PGPORT: platformOutput("port"),
       PGDATABASE: "msk_db",
@@ -264,26 +298,87 @@ describe("demo-database: captured-tables SQL", () => {
     });
   });
 
-  it("creates the seed's table if missing and sets REPLICA IDENTITY FULL, in one transaction", () => {
-    expect(step.sql).toContain(
-      'CREATE TABLE IF NOT EXISTS "public"."student" (id serial primary key, name varchar(100));',
+  it("passes a long script in chunks, each under Linux's 128 KiB limit for one variable (E2BIG)", () => {
+    const many = synthesize(
+      demoWith((d) => {
+        for (let i = 0; i < 150; i++) {
+          d.capture.tables.push({
+            schema: "wide",
+            table: `t${i}`,
+            columns: Array.from({ length: 12 }, (_, c) => ({
+              name: `column_with_a_long_name_${c}`,
+              type: "varchar(200)",
+              default: "a default value that takes some room in the script".repeat(2),
+            })),
+          });
+        }
+      }),
     );
-    expect(step.sql).toContain('ALTER TABLE "public"."student" REPLICA IDENTITY FULL;');
-    expect(step.sql).toMatch(/^BEGIN;$[\s\S]*^COMMIT;$/m);
+    const big = captureSqlStep(many.stacks["demo-database"] ?? {});
+    expect(big.chunks.length).toBeGreaterThan(2);
+    for (const chunk of big.chunks) expect(Buffer.byteLength(chunk)).toBeLessThanOrEqual(SCRIPT_CHUNK_BYTES);
+    expect(big.command).toBe(
+      `printf "%s" ${big.chunks.map((_, i) => `"$CDC_SQL_${i}"`).join(" ")} | psql --no-psqlrc --quiet --set ON_ERROR_STOP=1`,
+    );
+    expect(big.sha256).toBe(sha256(big.sql));
+    many.cleanup();
+  });
+
+  it("creates the seed's table if missing and sets REPLICA IDENTITY FULL, waiting 2 s at a time for locks", () => {
+    expect(step.sql).toContain(
+      'CREATE TABLE "public"."student" ("id" serial NOT NULL, "name" character varying(100), PRIMARY KEY ("id"));',
+    );
+    expect(step.sql).toContain("EXECUTE format('ALTER TABLE %I.%I REPLICA IDENTITY %s'");
+    expect(step.sql).toContain(`SET lock_timeout = '${LOCK_RETRY.lockTimeout}';`);
+    expect(LOCK_RETRY).toEqual({ lockTimeout: "2s", attempts: 4, firstPauseSeconds: 1 });
     expect(step.sql).not.toMatch(/DROP\s+TABLE/i);
   });
 
-  it("escapes Terraform template markers in the SQL", () => {
-    const tricky = synthesize(
-      demoWith(
-        (d) => (d.capture.tables[0].columns = "id serial primary key, note text default '${not_a_var} %{x}'"),
+  it("puts everything from the config in one dollar-quoted DO block, after a fixed header", () => {
+    const lines = step.sql.split("\n");
+    const open = lines.indexOf("DO $cdc$");
+    expect(lines.slice(open + 1).indexOf("$cdc$;")).toBe(lines.length - open - 3);
+    expect(lines.slice(0, open).filter((l) => !l.startsWith("--"))).toEqual([
+      "\\set ON_ERROR_STOP on",
+      "SET standard_conforming_strings = on;",
+      "SET lock_timeout = '2s';",
+    ]);
+  });
+
+  it("escapes Terraform template markers in the SQL (the config refuses them; the construct escapes anyway)", () => {
+    expect(() =>
+      demoWith((d) =>
+        d.capture.tables[0].columns.push({ name: "note", type: "text", default: "${not_a_var} %{x}" }),
       ),
+    ).toThrow(/Terraform/);
+    const json = JSON.parse(
+      Testing.synthScope((scope) => {
+        new CapturedTables(scope, "CapturedTables", {
+          tables: [
+            {
+              schema: "public",
+              table: "t",
+              replicaIdentity: "full",
+              columns: [
+                {
+                  name: "note",
+                  type: { base: "text", arrayDimensions: 0 },
+                  nullable: true,
+                  primaryKey: false,
+                  default: { kind: "string", value: "${not_a_var} %{x}" },
+                },
+              ],
+            },
+          ],
+          heartbeatSchema: "cdc",
+          connection: { host: "h", port: 5432, database: "d", username: "u", password: "p" },
+          databaseInstanceId: "i",
+        });
+      }),
     );
-    const raw = tricky.stacks["demo-database"]?.resource.terraform_data.CapturedTables_73BACD4E.input
-      .sql as string;
+    const raw = Object.values<any>(json.resource.terraform_data)[0].input.sql_chunks[0] as string;
     expect(raw).toContain("'$${not_a_var} %%{x}'");
-    expect(captureSqlStep(tricky.stacks["demo-database"] ?? {}).sql).toContain("'${not_a_var} %{x}'");
-    tricky.cleanup();
+    expect(captureSqlStep(json).sql).toContain("'${not_a_var} %{x}'");
   });
 });
 
@@ -298,6 +393,7 @@ describe("demo-database: outputs for the connectors stack", () => {
       "postgresql_grant.CdcRole_HeartbeatSchemaUsage-cdc_F2D625E9",
       "postgresql_grant.CdcRole_HeartbeatTableUpdate_0E82A2D6",
       "aws_secretsmanager_secret_version.CdcRole_SecretValue_FA0DEA67",
+      "terraform_data.CdcRole_Password_445D4203",
       "postgresql_replication_slot.Publication_Slot_735EE251",
       "terraform_data.CapturedTables_73BACD4E",
     ]);
@@ -327,7 +423,7 @@ describe("demo-database: secrets", () => {
       if (Array.isArray(node)) node.forEach(walk);
       else if (node && typeof node === "object") {
         for (const [key, value] of Object.entries(node)) {
-          if (/^(password|password_wo|secret_string|secret_string_wo|PGPASSWORD)$/.test(key))
+          if (/^(password|password_wo|secret_string|secret_string_wo|PGPASSWORD|CDC_PASSWORD)$/.test(key))
             found.push([key, value]);
           walk(value);
         }
@@ -335,9 +431,10 @@ describe("demo-database: secrets", () => {
     };
     walk(db);
     expect(found.map(([key]) => key).sort()).toEqual([
+      "CDC_PASSWORD",
+      "PGPASSWORD",
       "PGPASSWORD",
       "password",
-      "password_wo",
       "secret_string_wo",
     ]);
     for (const [key, value] of found) expect(value, key).toMatch(/^\$\{.*ephemeral\.aws_secretsmanager_/);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseCidr } from "../cidr";
-import { addProblem, cidrBlock, distinct, pgIdentifier, SUPPORTED_POSTGRES_MAJORS } from "../fields";
+import { addProblem, cidrBlock, distinct, SUPPORTED_POSTGRES_MAJORS } from "../fields";
+import { pgDatabaseName, rdsMasterUsername } from "../postgres-names";
 
 /** Operator networks wider than this need database.allowInternetIngress: a /8 is 16.7 million addresses. */
 const WIDEST_OPERATOR_PREFIX = 8;
@@ -31,9 +32,8 @@ export const DatabaseSchema = z
       .default(20)
       .describe("Storage in GiB (gp3, always encrypted)."),
     port: z.number().int().min(1150).max(65535).default(5432).describe("PostgreSQL port."),
-    databaseName: pgIdentifier.describe("Database that holds the captured tables. Required."),
-    masterUsername: pgIdentifier
-      .refine((v) => v !== "rdsadmin" && !v.startsWith("pg_"), "expected a name other than rdsadmin or pg_*")
+    databaseName: pgDatabaseName().describe("Database that holds the captured tables. Required."),
+    masterUsername: rdsMasterUsername()
       .default("cdc_admin")
       .describe(
         "RDS master user. Its password is generated and kept by RDS in Secrets Manager " +
