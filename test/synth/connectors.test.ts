@@ -271,7 +271,11 @@ describe("demo-connectors: S3 sink", () => {
     expect(config.topics).toBe("cdc-lake-demo.public.student");
     const multi = synthesize(
       demoWith((d) => {
-        d.capture.tables.push({ schema: "sales", table: "orders", columns: "id int primary key" });
+        d.capture.tables.push({
+          schema: "sales",
+          table: "orders",
+          columns: [{ name: "id", type: "int", primaryKey: true }],
+        });
         d.connectors = { topicPrefix: "shop" };
       }),
       { connectorsDir: zips.dir },
