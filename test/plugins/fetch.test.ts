@@ -1024,13 +1024,14 @@ describe("npm run connectors:fetch", { timeout: 20_000 }, () => {
   it("on Ctrl-C during a download: removes the partial file, leaves the lock as it was, exits 130", async () => {
     const { args, run } = lockedCliArgs(manifest({ debezium: "/drip/debezium" }));
     const cli = startCli(args);
-    // The partial file exists while the download runs.
+    // The partial file exists while the download runs; the progress line may reach the pipe a moment later.
     await waitFor(
-      () => readdirSync(run.dir).some((f) => f.endsWith(".partial")),
+      () =>
+        readdirSync(run.dir).some((f) => f.endsWith(".partial")) &&
+        cli.out.stdout.includes(`downloading ${DEBEZIUM}`),
       10_000,
-      "the download to start writing its partial file",
+      "the download to start writing its partial file and say so",
     );
-    expect(cli.out.stdout).toContain(`downloading ${DEBEZIUM}`);
     cli.child.kill("SIGINT");
     const result = await cli.done;
     expect(result.stderr).toBe(`${DEBEZIUM}: download interrupted; nothing was kept\n`);
