@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors";
 
@@ -22,6 +22,8 @@ export function removeSynthOutput(outdir: string): void {
 export function exitOnUserError(synth: () => void, outdir: string): void {
   try {
     removeSynthOutput(outdir);
+    // cdktf writes into outdir but does not create its parents (CDKTF_OUTDIR=build/out on a fresh clone).
+    mkdirSync(outdir, { recursive: true });
     synth();
   } catch (error) {
     removeSynthOutput(outdir);
