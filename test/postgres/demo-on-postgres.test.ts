@@ -40,7 +40,7 @@ function synthesizedHeartbeatQuery(): string {
   if (!query) throw new Error("no heartbeat.action.query");
   return query;
 }
-const { cdcRoleName, publicationName, slotName } = config.capture;
+const { cdcRoleName, publicationName } = config.capture;
 
 describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
   const synthesized = synthesize(config);
@@ -187,13 +187,9 @@ describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
     ]);
   });
 
-  it("creates the pgoutput slot the connector will read", async () => {
-    const slots = await asMaster((c) =>
-      c.query("SELECT plugin, slot_type, database FROM pg_replication_slots WHERE slot_name = $1", [
-        slotName,
-      ]),
-    );
-    expect(slots.rows).toEqual([{ plugin: "pgoutput", slot_type: "logical", database: "msk_db" }]);
+  it("creates no slot: Debezium creates it (test/postgres/slot-lifecycle-on-postgres.test.ts)", async () => {
+    const slots = await asMaster((c) => c.query("SELECT slot_name FROM pg_replication_slots"));
+    expect(slots.rows).toEqual([]);
   });
 
   it("streams the seed's test statements with full before-images to the CDC role", async () => {

@@ -8,9 +8,12 @@
  *   clients use sslmode=disable where the stack says require. wal_level=logical is set directly rather
  *   than through rds.logical_replication.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import type { Client } from "pg";
+import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { Client } from "pg";
 import { type Change, decodeChanges } from "./pgoutput";
 import type { ConnectionParams, ThrowawayPostgres } from "./postgres";
 import { withClient } from "./postgres";
@@ -281,4 +284,120 @@ export async function changesDuring(
   } finally {
     await withClient(server, reader, (c) => c.query("SELECT pg_drop_replication_slot($1)", [slot]));
   }
+}
+
+/**
+ * TLS for a throwaway server, as RDS has it (rds.force_ssl): a self-signed certificate, which
+ * `sslmode=require` accepts without checking, so a step's own `PGSSLMODE=require` works unchanged.
+ * Pass `settings` to ThrowawayPostgres.start; `cleanup` removes the files once the server stopped.
+ */
+export function tlsLikeRds(): { settings: string[]; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "cdc-lake-tls-"));
+  const cert = join(dir, "server.crt");
+  const key = join(dir, "server.key");
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"].concat([
+      "-keyout",
+      key,
+      "-out",
+      cert,
+    ]),
+    { stdio: "ignore" },
+  );
+  chmodSync(key, 0o600);
+  if (userInfo().uid === 0) {
+    // The server runs as `postgres` (see postgres.ts) and must own its key.
+    const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
+    const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+    for (const path of [dir, cert, key]) chownSync(path, uid, gid);
+  }
+  return {
+    settings: ["ssl = on", `ssl_cert_file = '${cert}'`, `ssl_key_file = '${key}'`],
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * The replication command Debezium 2.3.7 sends when `slot.name` names no slot
+ * (PostgresReplicationConnection.createReplicationSlot: `CREATE_REPLICATION_SLOT "%s" %s LOGICAL %s`
+ * with no TEMPORARY part), on a replication connection as `reader`. Returns the server's answer.
+ */
+export async function createSlotAsDebezium(
+  reader: ConnectionParams,
+  slot: string,
+): Promise<{ slot_name: string; consistent_point: string; snapshot_name: string; output_plugin: string }> {
+  const client = new Client({ ...reader, replication: "database" } as ConstructorParameters<
+    typeof Client
+  >[0]);
+  await client.connect();
+  try {
+    const result = await client.query(`CREATE_REPLICATION_SLOT "${slot}"  LOGICAL pgoutput`);
+    return result.rows[0];
+  } finally {
+    await client.end();
+  }
+}
+
+/** A destroy-time local-exec step (`when = "destroy"`) of a terraform_data, as Terraform would see it. */
+export interface DestroyStep extends LocalExecStep {
+  /** The resource's `input`: what `${self.input.<key>}` resolves to. */
+  readonly input: Record<string, unknown>;
+}
+
+/** The one terraform_data of `json` with a destroy-time local-exec provisioner. */
+export function destroyStep(json: TerraformJson): DestroyStep {
+  const found = Object.values<TerraformJson>(json.resource?.terraform_data ?? {}).filter((r) =>
+    (r.provisioner ?? []).some((p: TerraformJson) => p["local-exec"]?.when === "destroy"),
+  );
+  if (found.length !== 1) throw new Error(`expected one destroy-time step, found ${found.length}`);
+  const resource = found[0] as TerraformJson;
+  const exec = resource.provisioner.find((p: TerraformJson) => p["local-exec"]?.when === "destroy")[
+    "local-exec"
+  ];
+  return {
+    command: exec.command,
+    interpreter: exec.interpreter,
+    environment: exec.environment,
+    input: resource.input,
+  };
+}
+
+/**
+ * Runs a destroy step as Terraform would: the interpreter and command, un-escaped; its environment with
+ * `${self.input.<key>}` resolved from the step's own input and template escapes undone; PATH with
+ * `binDirs` first (a stand-in `aws`); nothing else of the test's environment.
+ */
+export function runDestroyStep(
+  step: DestroyStep,
+  binDirs: readonly string[],
+  onOutput?: (text: string) => void,
+): Promise<StepRun> {
+  const environment = Object.fromEntries(
+    Object.entries(step.environment).map(([key, value]) => {
+      const ref = /^\$\{self\.input\.([a-z_]+)\}$/.exec(value);
+      if (ref) {
+        const resolved = step.input[ref[1] as string];
+        if (resolved === undefined) throw new Error(`${key}: no input ${ref[1]}`);
+        return [key, String(resolved)];
+      }
+      if (/(^|[^$])\$\{/.test(value))
+        throw new Error(`${key}: a destroy step can resolve only self: ${value}`);
+      return [key, unescapeTemplate(value)];
+    }),
+  );
+  const [interpreter, ...flags] = step.interpreter;
+  const env = { ...environment, PATH: [...binDirs, process.env.PATH ?? "/usr/bin:/bin"].join(":") };
+  return new Promise((resolve, reject) => {
+    const child = spawn(interpreter as string, [...flags, unescapeTemplate(step.command)], { env });
+    let output = "";
+    const collect = (data: Buffer) => {
+      output += data.toString("utf8");
+      onOutput?.(output);
+    };
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, output }));
+  });
 }

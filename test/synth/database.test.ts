@@ -251,14 +251,18 @@ describe("demo-database: publication and slot", () => {
     });
   });
 
-  it("manages the pgoutput slot, so destroy drops it", () => {
-    const { "//": _, ...slot } = single(db, "postgresql_replication_slot");
-    expect(slot).toEqual({
-      name: "cdc_lake_demo_slot",
-      database: "msk_db",
-      plugin: "pgoutput",
-      depends_on: ["postgresql_publication.Publication_BB6C00E4"],
-    });
+  it("creates no slot: Debezium creates it, the connectors stack drops it with the connector", () => {
+    expect(db.resource.postgresql_replication_slot).toBeUndefined();
+    expect(db.output.replication_slot_name.value).toBe(
+      '${terraform_data.CaptureReady.output["replication_slot_name"]}',
+    );
+    expect(db.resource.terraform_data.CaptureReady.input.replication_slot_name).toBe("cdc_lake_demo_slot");
+  });
+
+  it("forgets the slot it managed before without dropping it: the running connector keeps reading it", () => {
+    expect(db.removed).toEqual([
+      { from: "postgresql_replication_slot.Publication_Slot_735EE251", lifecycle: { destroy: false } },
+    ]);
   });
 });
 
@@ -385,7 +389,7 @@ describe("demo-database: captured-tables SQL", () => {
 describe("demo-database: outputs for the connectors stack", () => {
   const ready = db.resource.terraform_data.CaptureReady;
 
-  it("come from a barrier that exists only after grants, secret, slot and tables", () => {
+  it("come from a barrier that exists only after grants, secret, publication and tables", () => {
     expect(ready.depends_on).toEqual([
       "postgresql_grant.CdcRole_SchemaUsage-public_8107E511",
       "postgresql_grant.CdcRole_TablesSelect-public_4D51297F",
@@ -394,7 +398,7 @@ describe("demo-database: outputs for the connectors stack", () => {
       "postgresql_grant.CdcRole_HeartbeatTableUpdate_0E82A2D6",
       "aws_secretsmanager_secret_version.CdcRole_SecretValue_FA0DEA67",
       "terraform_data.CdcRole_Password_445D4203",
-      "postgresql_replication_slot.Publication_Slot_735EE251",
+      "postgresql_publication.Publication_BB6C00E4",
       "terraform_data.CapturedTables_73BACD4E",
     ]);
     for (const name of [
@@ -410,7 +414,7 @@ describe("demo-database: outputs for the connectors stack", () => {
       cdc_role_name: refTo(db, "demo-database/CdcRole/Resource", "name"),
       cdc_secret_arn: refTo(db, "demo-database/CdcRole/Secret", "arn"),
       publication_name: refTo(db, "demo-database/Publication/Resource", "name"),
-      replication_slot_name: refTo(db, "demo-database/Publication/Slot", "name"),
+      replication_slot_name: "cdc_lake_demo_slot",
       captured_tables: ["public.student"],
     });
   });

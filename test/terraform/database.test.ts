@@ -58,7 +58,6 @@ describeWithTerraform("terraform: demo-database (AWS part)", (tier) => {
       "postgresql_grant",
       "postgresql_grant",
       "postgresql_publication",
-      "postgresql_replication_slot",
       "postgresql_role",
     ]);
   });

@@ -1,11 +1,14 @@
 import { Publication } from "@cdktf/provider-postgresql/lib/publication";
-import { ReplicationSlot } from "@cdktf/provider-postgresql/lib/replication-slot";
-import type { ITerraformDependable } from "cdktf";
+import { type ITerraformDependable, TerraformElement } from "cdktf";
 import { Construct } from "constructs";
 
 export interface CdcPublicationProps {
   readonly database: string;
   readonly publicationName: string;
+  /**
+   * The logical replication slot Debezium reads. This stack does not create it: Debezium creates it
+   * on first start, and the connectors stack drops it when the connector goes (ReplicationSlotLifecycle).
+   */
   readonly slotName: string;
   /** `schema.table` of each captured table. */
   readonly tables: readonly string[];
@@ -14,14 +17,19 @@ export interface CdcPublicationProps {
 }
 
 /**
- * The publication Debezium's pgoutput reads (limited to the captured tables, so Debezium needs neither
- * table ownership nor a FOR ALL TABLES publication) and the logical replication slot it streams from.
- * The slot is a managed resource so that destroying the stack drops it: an orphaned slot holds WAL
- * until the disk fills (or, here, until max_slot_wal_keep_size invalidates it).
+ * The publication Debezium's pgoutput reads, limited to the captured tables, so Debezium needs neither
+ * table ownership nor a FOR ALL TABLES publication.
+ *
+ * No replication slot: a slot that nobody reads holds WAL (an idle RDS instance writes a segment about
+ * every 5 minutes) until max_slot_wal_keep_size invalidates it, and recovering from that means a new
+ * snapshot. The slot lives and dies with its reader instead: Debezium creates it (with `slot.name` set
+ * and no such slot, Debezium 2.3 runs `CREATE_REPLICATION_SLOT … LOGICAL pgoutput` as the CDC role, a
+ * member of rds_replication), and the connectors stack drops it once the connector is deleted.
  */
 export class CdcPublication extends Construct {
   readonly publication: Publication;
-  readonly slot: ReplicationSlot;
+  /** The slot's name, for the connectors stack: Debezium creates the slot, this stack only names it. */
+  readonly slotName: string;
 
   constructor(scope: Construct, id: string, props: CdcPublicationProps) {
     super(scope, id);
@@ -35,11 +43,30 @@ export class CdcPublication extends Construct {
       publishParam: ["insert", "update", "delete"],
       dependsOn: props.after,
     });
-    this.slot = new ReplicationSlot(this, "Slot", {
-      name: props.slotName,
-      database: props.database,
-      plugin: "pgoutput",
-      dependsOn: [this.publication],
-    });
+    this.slotName = props.slotName;
+    // Earlier versions managed the slot here (construct id "Slot"). Forget it without dropping it: the
+    // running connector keeps reading it, and the connectors stack drops it when the connector goes.
+    new ForgottenResource(this, "Slot", "postgresql_replication_slot");
+  }
+}
+
+/**
+ * A `removed` block for a resource this construct used to create under `id`: Terraform forgets it
+ * (`destroy = false`) instead of destroying it. Its address is what the old resource's was, because the
+ * logical id comes from the same construct path.
+ */
+class ForgottenResource extends TerraformElement {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly resourceType: string,
+  ) {
+    super(scope, id, resourceType);
+  }
+
+  override toTerraform(): Record<string, unknown> {
+    return {
+      removed: [{ from: `${this.resourceType}.${this.friendlyUniqueId}`, lifecycle: { destroy: false } }],
+    };
   }
 }
