@@ -4,7 +4,13 @@
  */
 import type { z } from "zod";
 import { cidrContains, cidrsOverlap, parseCidr } from "./cidr";
-import { addProblem, NAME_PART_PATTERN } from "./fields";
+import {
+  AWS_REGIONS,
+  addProblem,
+  availabilityZoneIdPrefix,
+  MSK_UNSUPPORTED_ZONE_IDS,
+  NAME_PART_PATTERN,
+} from "./fields";
 import { Naming } from "./naming";
 import { pgPublicationName, pgRoleName, pgSlotName } from "./postgres-names";
 import { availabilityZonesOf, defaultSubnetCidrs } from "./resolve";
@@ -22,18 +28,66 @@ export function checkCrossFieldRules(c: ConfigFile, ctx: z.RefinementCtx): void 
     problem(["project"], `got "${c.project}" with environment "${c.environment}": ${nameProblem}`);
   }
 
-  // Network: AZs belong to the region; subnets lie in the VPC, one per AZ, without overlap.
+  // Network: AZs belong to the region, once each, and MSK accepts them; subnets lie in the VPC, one per AZ,
+  // without overlap.
   const zones = availabilityZonesOf(c);
-  zones.forEach((zone, i) => {
-    if (!new RegExp(`^${c.region}[a-z]$`).test(zone)) {
+  const regionValid = (AWS_REGIONS as readonly string[]).includes(c.region);
+  if (c.network.availabilityZoneIds && c.network.availabilityZones) {
+    problem(
+      ["network", "availabilityZones"],
+      "got both availabilityZones and availabilityZoneIds; expected one: availabilityZoneIds (names differ per account), with previousAvailabilityZones for the names a deployed pipeline used",
+    );
+  }
+  const checkNames = (field: "availabilityZones" | "previousAvailabilityZones", names: string[]) => {
+    names.forEach((zone, i) => {
+      if (!new RegExp(`^${c.region}[a-z]$`).test(zone)) {
+        problem(["network", field, i], `got "${zone}"; expected a zone of ${c.region} such as ${c.region}a`);
+      } else if (names.indexOf(zone) !== i) {
+        problem(["network", field, i], `got "${zone}" twice; expected distinct zones`);
+      }
+    });
+  };
+  checkNames("availabilityZones", c.network.availabilityZones ?? []);
+  const ids = c.network.availabilityZoneIds ?? [];
+  const idPrefix = availabilityZoneIdPrefix(c.region);
+  ids.forEach((id, i) => {
+    if (regionValid && idPrefix && !new RegExp(`^${idPrefix}-az\\d{1,2}$`).test(id)) {
       problem(
-        ["network", "availabilityZones", i],
-        `got "${zone}"; expected a zone of ${c.region} such as ${c.region}a`,
+        ["network", "availabilityZoneIds", i],
+        `got "${id}"; expected a zone ID of ${c.region} such as ${idPrefix}-az1 (aws ec2 describe-availability-zones lists them)`,
       );
-    } else if (zones.indexOf(zone) !== i) {
-      problem(["network", "availabilityZones", i], `got "${zone}" twice; expected distinct zones`);
+    } else if (ids.indexOf(id) !== i) {
+      problem(["network", "availabilityZoneIds", i], `got "${id}" twice; expected distinct zones`);
+    } else if (MSK_UNSUPPORTED_ZONE_IDS[id]) {
+      problem(
+        ["network", "availabilityZoneIds", i],
+        `got "${id}"; expected a zone Amazon MSK supports (${MSK_UNSUPPORTED_ZONE_IDS[id]}): choose another zone ID of ${c.region}`,
+      );
     }
   });
+  const previous = c.network.previousAvailabilityZones;
+  if (previous) {
+    if (!c.network.availabilityZoneIds) {
+      problem(
+        ["network", "previousAvailabilityZones"],
+        "got names without availabilityZoneIds; expected availabilityZoneIds, the IDs of these zones in the same order",
+      );
+    } else if (previous.length !== ids.length) {
+      problem(
+        ["network", "previousAvailabilityZones"],
+        `got ${previous.length} names; expected one per zone ID (${ids.length}), in the order of availabilityZoneIds`,
+      );
+    }
+    checkNames("previousAvailabilityZones", previous);
+  }
+  // "For Standard brokers in the US West (N. California) Region, you need two subnets in two different
+  // Availability Zones." https://docs.aws.amazon.com/msk/latest/developerguide/msk-create-cluster.html
+  if (c.region === "us-west-1" && zones.length !== 2) {
+    problem(
+      ["network", c.network.availabilityZoneIds ? "availabilityZoneIds" : "availabilityZones"],
+      `got ${zones.length} zones in us-west-1; expected 2: MSK places brokers in exactly two zones in US West (N. California)`,
+    );
+  }
   const vpc = parseCidr(c.network.vpcCidr);
   const checkSubnets = (
     field: "publicSubnetCidrs" | "privateSubnetCidrs",

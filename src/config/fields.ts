@@ -2,7 +2,7 @@
  * Field shapes shared by several config sections, and the limits of the services that receive them.
  */
 import { z } from "zod";
-import { formatCidr, isNetworkAddress, parseCidr, parseCidrLenient } from "./cidr";
+import { cidrContains, formatCidr, isNetworkAddress, parseCidr, parseCidrLenient } from "./cidr";
 
 /** RDS PostgreSQL majors with logical replication through `rds.logical_replication` and a parameter family. */
 export const SUPPORTED_POSTGRES_MAJORS = [13, 14, 15, 16, 17] as const;
@@ -158,4 +158,56 @@ export function distinct<T extends z.ZodType>(item: T, what: string) {
 /** Adds an issue at `path` (relative to the checked object); the message is the whole "got X; expected Y". */
 export function addProblem(ctx: z.RefinementCtx, path: (string | number)[], message: string): void {
   ctx.addIssue({ code: "custom", path, message, input: undefined });
+}
+
+/**
+ * The prefix of a region's availability zone IDs (`use1` in `use1-az4`): the region's parts shortened,
+ * `us-east-1` to `use1`, `ap-northeast-2` to `apne2`, `us-gov-west-1` to `usgw1`. Undefined for a string
+ * that is not shaped like a region (the region's own check reports it).
+ * @see https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html
+ */
+export function availabilityZoneIdPrefix(region: string): string | undefined {
+  const parts = region.split("-");
+  const number = parts.at(-1) ?? "";
+  const short: Record<string, string> = {
+    north: "n",
+    south: "s",
+    east: "e",
+    west: "w",
+    central: "c",
+    northeast: "ne",
+    northwest: "nw",
+    southeast: "se",
+    southwest: "sw",
+    gov: "g",
+  };
+  const middle = parts.slice(1, -1).map((p) => short[p]);
+  if (parts.length < 3 || !/^[a-z]{2}$/.test(parts[0] ?? "") || !/^\d+$/.test(number)) return undefined;
+  if (middle.some((m) => m === undefined)) return undefined;
+  return `${parts[0]}${middle.join("")}${number}`;
+}
+
+/**
+ * Availability zone IDs where Amazon MSK refuses client subnets, and why, in AWS's words. An ID is the
+ * same physical zone in every account; a name (us-east-1a) is not, which is why zones are best given by ID.
+ * @see https://docs.aws.amazon.com/msk/1.0/apireference/clusters.html#clusters-model-brokernodegroupinfo
+ */
+export const MSK_UNSUPPORTED_ZONE_IDS: Readonly<Record<string, string>> = {
+  "use1-az3": "Amazon MSK: client subnets can't occupy the Availability Zone with ID use1-az3",
+};
+
+/**
+ * Networks reserved for documentation (RFC 5737): an address from them is an example, never an operator's
+ * own, so a security group that admits only such an address admits nobody.
+ * @see https://www.rfc-editor.org/rfc/rfc5737
+ */
+export const DOCUMENTATION_NETWORKS = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"] as const;
+
+/** The entries of `cidrs` that lie inside a documentation network (RFC 5737). */
+export function documentationCidrs(cidrs: readonly string[]): string[] {
+  const networks = DOCUMENTATION_NETWORKS.map((n) => parseCidr(n)).filter((n) => n !== undefined);
+  return cidrs.filter((text) => {
+    const cidr = parseCidr(text);
+    return cidr !== undefined && networks.some((n) => cidrContains(n, cidr));
+  });
 }

@@ -46,6 +46,16 @@ export class Naming {
     return `${this.base}-vpce-${service}`;
   }
 
+  /** Security group whose members (a CI runner, a bastion) reach PostgreSQL and the interface endpoints. */
+  operatorsSecurityGroup(): string {
+    return `${this.base}-operators`;
+  }
+
+  /** The SNS topic every alarm notifies, when the pipeline creates it. */
+  alertTopic(): string {
+    return `${this.base}-alerts`;
+  }
+
   /** Security group the MSK Connect workers run in. */
   connectorsSecurityGroup(): string {
     return `${this.base}-connectors`;
@@ -88,8 +98,13 @@ export class Naming {
     return `${this.base}-msk`;
   }
 
-  mskConfiguration(): string {
-    return `${this.mskCluster()}-config`;
+  /**
+   * MSK configuration named from its Kafka version and content hash: `kafka_versions` forces a replacement
+   * and a configuration in use cannot be deleted, so a new version or new settings make a new one (created
+   * before the old one is destroyed), e.g. `<base>-msk-3-6-0-1a2b3c4d`.
+   */
+  mskConfiguration(kafkaVersion: string, contentHash: string): string {
+    return `${this.mskCluster()}-${kafkaVersion.replaceAll(".", "-")}-${contentHash}`;
   }
 
   mskStorageScalingPolicy(): string {
@@ -199,7 +214,9 @@ export class Naming {
         maxLength: 255,
       },
       { what: "MSK cluster name", name: this.mskCluster(), maxLength: 64 },
-      { what: "MSK configuration name", name: this.mskConfiguration(), maxLength: 64 },
+      // Kafka versions are x.y.z; two digits each is the longest assumed.
+      { what: "MSK configuration name", name: this.mskConfiguration("99.99.99", hash), maxLength: 64 },
+      { what: "SNS topic name", name: this.alertTopic(), maxLength: 256 },
       ...(["debezium-source", "s3-sink"] as const).flatMap((kind) => [
         { what: "MSK Connect connector name", name: this.connector(kind), maxLength: 128 },
         {

@@ -1,7 +1,9 @@
-import { TerraformOutput } from "cdktf";
+import { Annotations, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
+import { documentationCidrs } from "../config/fields";
 import type { Naming } from "../config/naming";
 import type {
+  AlertsConfig,
   DatabaseConfig,
   NetworkConfig,
   StorageConfig,
@@ -9,6 +11,7 @@ import type {
 } from "../config/pipeline-config";
 import { PipelineNetwork } from "../constructs/network/pipeline-network";
 import { PipelineSecurityGroup } from "../constructs/network/pipeline-security-group";
+import { AlertTopic } from "../constructs/observability/alert-topic";
 import { PipelineLogGroup } from "../constructs/observability/pipeline-log-group";
 import { ReplicationAlarms } from "../constructs/observability/replication-alarms";
 import { VpcFlowLogs } from "../constructs/observability/vpc-flow-logs";
@@ -26,8 +29,11 @@ export interface PlatformStackProps extends PipelineStackProps {
   readonly storage: StorageConfig;
   /** One KMS key of the pipeline for RDS, MSK and the lake; AWS managed keys otherwise. */
   readonly customerManagedKey: boolean;
-  /** SNS topic the database alarms notify. @default - none: the alarms show in the console only */
-  readonly alarmTopicArn?: string;
+  /**
+   * Where every alarm notifies: an existing topic, or one this stack creates for the subscriptions.
+   * With neither, alarms show in the console only (guardrail CDC-OBS1).
+   */
+  readonly alerts: AlertsConfig;
   readonly logRetentionDays: number;
 }
 
@@ -45,6 +51,13 @@ export class PlatformStack extends PipelineStack {
   readonly connectorsSecurityGroup: PipelineSecurityGroup;
   /** The pipeline's KMS key, when config.encryption.customerManagedKey. */
   readonly key?: PipelineKey;
+  /**
+   * The group whose members (a CI runner, a bastion) reach PostgreSQL and the interface endpoints, when
+   * config.network.operatorAccess.securityGroup.
+   */
+  readonly operatorsSecurityGroup?: PipelineSecurityGroup;
+  /** The topic the pipeline's alarms notify (config.alerts), if any: alarms of any stack should use it. */
+  readonly alarmTopicArn?: string;
   private readonly workloadSubnetsKind: "public" | "private";
 
   /** Where RDS, MSK and MSK Connect run (config.network.workloadSubnets). */
@@ -123,6 +136,18 @@ export class PlatformStack extends PipelineStack {
     db.allowedCidrs.forEach((cidr, i) => {
       this.database.allowFrom(`Operator${i}`, { cidr }, `Operator network ${cidr} (database.allowedCidrs)`);
     });
+    this.warnAboutDocumentationAddresses(db.allowedCidrs, props.network.operatorAccess.cidrs);
+
+    const alerts = props.alerts;
+    const alertTopic =
+      !alerts.snsTopicArn && alerts.subscriptions.length > 0
+        ? new AlertTopic(this, "Alerts", {
+            name: naming.alertTopic(),
+            subscriptions: alerts.subscriptions,
+            key: this.key,
+          })
+        : undefined;
+    this.alarmTopicArn = alerts.snsTopicArn ?? alertTopic?.arn;
 
     new ReplicationAlarms(this, "DatabaseAlarms", {
       slotLagAlarmName: naming.databaseAlarm("replication-slot-lag"),
@@ -130,7 +155,7 @@ export class PlatformStack extends PipelineStack {
       dbInstanceIdentifier: this.database.instance.identifier,
       allocatedStorageGiB: db.allocatedStorageGiB,
       maxSlotWalKeepSizeMiB: db.maxSlotWalKeepSizeMiB,
-      topicArn: props.alarmTopicArn,
+      topicArn: this.alarmTopicArn,
     });
 
     const brokerLogs = new PipelineLogGroup(this, "BrokerLogs", {
@@ -140,7 +165,7 @@ export class PlatformStack extends PipelineStack {
     const kafka = props.streaming;
     this.kafka = new CdcKafkaCluster(this, "Kafka", {
       clusterName: naming.mskCluster(),
-      configurationName: naming.mskConfiguration(),
+      configurationName: (version, hash) => naming.mskConfiguration(version, hash),
       storageScalingPolicyName: naming.mskStorageScalingPolicy(),
       vpcId,
       subnetIds,
@@ -153,6 +178,8 @@ export class PlatformStack extends PipelineStack {
       brokerLogGroupName: brokerLogs.name,
       maxBrokerVolumeGiB: kafka.maxBrokerVolumeGiB,
       kmsKeyArn,
+      // Subnets placed by zone name land in a zone known only at apply: checked there against MSK's list.
+      subnetZoneIds: this.workloadSubnets.map((s) => s.availabilityZoneId),
     });
     this.kafka.allowFrom(
       "Connectors",
@@ -175,18 +202,17 @@ export class PlatformStack extends PipelineStack {
       "S3 via the gateway endpoint",
     );
     // Workers have no public IP: the Secrets Manager config provider reaches its API through an endpoint.
-    const secretsManager = this.network.addInterfaceEndpoint(
-      "SecretsManager",
-      "secretsmanager",
+    const secretsManager = this.network.addInterfaceEndpoint("SecretsManager", "secretsmanager", subnetIds, [
       workers,
-      subnetIds,
-    );
+    ]);
     workers.allowEgress(
       "SecretsManager",
       { securityGroup: secretsManager.securityGroup },
       443,
       "Secrets Manager via its interface endpoint",
     );
+
+    this.operatorsSecurityGroup = this.operatorAccess(props, subnetIds);
 
     const storage = props.storage;
     this.lake = new PrivateBucket(this, "DataLake", {
@@ -199,6 +225,87 @@ export class PlatformStack extends PipelineStack {
     });
 
     this.outputs(db);
+  }
+
+  /** Where RDS, MSK and MSK Connect run, as subnets. */
+  private get workloadSubnets() {
+    return this.workloadSubnetsKind === "private" ? this.network.privateSubnets : this.network.publicSubnets;
+  }
+
+  /**
+   * config.network.operatorAccess, the one declared way in to a private pipeline: the operators' group and
+   * networks reach PostgreSQL and every interface endpoint (with private DNS, an endpoint answers for the
+   * whole VPC, so a runner inside it reaches Secrets Manager only if the endpoint admits it), and with
+   * sessionManager the SSM endpoints an instance needs for port forwarding without NAT. Nothing when
+   * nothing is declared.
+   */
+  private operatorAccess(props: PlatformStackProps, subnetIds: string[]): PipelineSecurityGroup | undefined {
+    const access = props.network.operatorAccess;
+    const port = props.database.port;
+    const group = access.securityGroup
+      ? new PipelineSecurityGroup(this, "OperatorsSecurityGroup", {
+          name: props.naming.operatorsSecurityGroup(),
+          description:
+            "Operators (CI runner, bastion): PostgreSQL, the VPC's interface endpoints and S3 only",
+          vpcId: this.network.vpc.id,
+        })
+      : undefined;
+    if (group) {
+      this.database.allowFrom(
+        "Operators",
+        { securityGroup: group },
+        "Operators' group: the database stack (network.operatorAccess)",
+      );
+      group.allowEgress("Database", { securityGroup: this.database.securityGroup }, port, "PostgreSQL");
+      group.allowEgress(
+        "S3",
+        { prefixListId: this.network.s3Endpoint.prefixListId },
+        443,
+        "S3 via the gateway endpoint (Terraform state)",
+      );
+    }
+    access.cidrs.forEach((cidr, i) => {
+      // Already admitted through database.allowedCidrs: a second identical rule would fail at apply.
+      if (props.database.allowedCidrs.includes(cidr)) return;
+      this.database.allowFrom(
+        `OperatorAccess${i}`,
+        { cidr },
+        `Operator network ${cidr} (network.operatorAccess.cidrs)`,
+      );
+    });
+    if (group || access.cidrs.length > 0) {
+      this.network.admitOperators({ securityGroup: group, cidrs: access.cidrs });
+    }
+    if (access.sessionManager) {
+      // What the SSM agent calls: Session Manager port forwarding from an instance with no NAT.
+      // https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-create-vpc.html
+      this.network.addInterfaceEndpoint("Ssm", "ssm", subnetIds);
+      this.network.addInterfaceEndpoint("SsmMessages", "ssmmessages", subnetIds);
+      this.network.addInterfaceEndpoint("Ec2Messages", "ec2messages", subnetIds);
+    }
+    return group;
+  }
+
+  /**
+   * Documentation addresses (RFC 5737, such as the demo's 203.0.113.10/32) admit nobody: the database stack
+   * would time out reaching PostgreSQL. One warning line each field.
+   */
+  private warnAboutDocumentationAddresses(allowedCidrs: readonly string[], operatorCidrs: readonly string[]) {
+    const examples = documentationCidrs(allowedCidrs);
+    if (examples.length > 0) {
+      Annotations.of(this).addWarning(
+        `database.allowedCidrs: ${examples.join(", ")} ${isAre(examples)} (RFC 5737), not yours: ` +
+          "the database stack will time out reaching PostgreSQL until you replace it with your address " +
+          "(curl ifconfig.io)/32",
+      );
+    }
+    const operatorExamples = documentationCidrs(operatorCidrs);
+    if (operatorExamples.length > 0) {
+      Annotations.of(this).addWarning(
+        `network.operatorAccess.cidrs: ${operatorExamples.join(", ")} ${isAre(operatorExamples)} (RFC 5737): ` +
+          "nobody connects from there; replace it with your operators' network",
+      );
+    }
   }
 
   private outputs(db: DatabaseConfig): void {
@@ -236,5 +343,19 @@ export class PlatformStack extends PipelineStack {
     output("connectors_security_group_id", this.connectorsSecurityGroup.id, "Security group for MSK Connect");
     output("database_security_group_id", this.database.securityGroup.id, "Security group of PostgreSQL");
     output("msk_security_group_id", this.kafka.securityGroup.id, "Security group of MSK");
+    if (this.operatorsSecurityGroup) {
+      output(
+        "operators_security_group_id",
+        this.operatorsSecurityGroup.id,
+        "Security group to add to a CI runner or bastion: it reaches PostgreSQL and the interface endpoints",
+      );
+    }
+    if (this.alarmTopicArn) {
+      output("alarm_topic_arn", this.alarmTopicArn, "SNS topic every alarm of the pipeline notifies");
+    }
   }
+}
+
+function isAre(cidrs: readonly string[]): string {
+  return cidrs.length === 1 ? "is a documentation address" : "are documentation addresses";
 }

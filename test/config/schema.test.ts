@@ -24,9 +24,9 @@ describe("the demo config", () => {
     expect(config.region).toBe("us-east-1");
     expect(config.network.vpcCidr).toBe("10.0.0.0/16");
     expect(config.network.publicSubnets).toEqual([
-      { availabilityZone: "us-east-1a", cidr: "10.0.0.0/24" },
-      { availabilityZone: "us-east-1b", cidr: "10.0.1.0/24" },
-      { availabilityZone: "us-east-1c", cidr: "10.0.2.0/24" },
+      { zone: { name: "us-east-1a" }, cidr: "10.0.0.0/24" },
+      { zone: { name: "us-east-1b" }, cidr: "10.0.1.0/24" },
+      { zone: { name: "us-east-1c" }, cidr: "10.0.2.0/24" },
     ]);
     expect(config.database).toMatchObject({
       instanceClass: "db.t3.micro",
@@ -102,12 +102,25 @@ describe("defaults", () => {
     expect(minimal.logs.retentionDays).toBe(365);
   });
 
+  it("defaults to no operator access and no alarm topic: nothing opened, nothing notified unless declared", () => {
+    expect(minimal.network.operatorAccess).toEqual({
+      securityGroup: false,
+      cidrs: [],
+      sessionManager: false,
+    });
+    expect(minimal.alerts).toEqual({ snsTopicArn: undefined, subscriptions: [] });
+  });
+
   it("defaults to local state in ./state", () => {
     expect(minimal.state).toEqual({ backend: "local", directory: "state" });
   });
 
   it("defaults the availability zones to a, b and c of the region", () => {
-    expect(minimal.network.availabilityZones).toEqual(["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
+    expect(minimal.network.availabilityZones).toEqual([
+      { name: "eu-west-1a" },
+      { name: "eu-west-1b" },
+      { name: "eu-west-1c" },
+    ]);
   });
 
   it("defaults the captured schema to public with REPLICA IDENTITY FULL", () => {
@@ -126,7 +139,7 @@ describe("defaults", () => {
 describe("invalid configs", () => {
   it("fails on an unknown key, listing the allowed ones", () => {
     expect(problemsOf((d) => (d.network.subnetCidrs = []))).toEqual([
-      "network.subnetCidrs: got unknown key; expected one of vpcCidr, availabilityZones, publicSubnetCidrs, workloadSubnets, privateSubnetCidrs, natGateway, flowLogs",
+      "network.subnetCidrs: got unknown key; expected one of vpcCidr, availabilityZoneIds, availabilityZones, previousAvailabilityZones, publicSubnetCidrs, workloadSubnets, privateSubnetCidrs, natGateway, flowLogs, operatorAccess",
     ]);
   });
 

@@ -71,11 +71,12 @@ describe("the production profile", () => {
     ["no versioning", "CDC-S3-4", (d: any) => (d.storage.versioning = false)],
     ["force-destroyed buckets", "CDC-S3-5", (d: any) => (d.storage.forceDestroy = true)],
     ["a month of logs", "CDC-LOG2", (d: any) => (d.logs.retentionDays = 30)],
+    ["anyone notified by the alarms", "CDC-OBS1", (d: any) => delete d.alerts],
     [
       "two brokers in two zones",
       "CDC-MSK3",
       (d: any) => {
-        d.network.availabilityZones = ["us-east-1a", "us-east-1b"];
+        d.network.availabilityZoneIds = ["use1-az1", "use1-az2"];
         d.streaming.brokerCount = 2;
       },
     ],
@@ -173,6 +174,8 @@ describe("the demo profile", () => {
       "CDC-LOG2 demo-platform/FlowLogs/Logs/Resource",
       "CDC-NET3 demo-platform/Database/SubnetGroup",
       "CDC-NET3 demo-platform/Kafka/Resource",
+      "CDC-OBS1 demo-platform/DatabaseAlarms/FreeStorage",
+      "CDC-OBS1 demo-platform/DatabaseAlarms/SlotLag",
       "CDC-RDS1 demo-platform/Database/Resource",
       "CDC-RDS5 demo-platform/Database/Resource",
       "CDC-RDS6 demo-platform/Database/Resource",
@@ -191,7 +194,7 @@ describe("the demo profile", () => {
     expect(failure(parseConfig(data))).toBe(
       [
         "guardrails: 1 finding(s) at or above guardrails.failOn (error); fix them, or suppress one with a reason (guardrails.suppressions):",
-        "  CDC-RDS1 error demo-platform/Database/Resource: The RDS instance is publicly accessible. Fix: Set database.publiclyAccessible: false and run the database stack from inside the VPC or through a tunnel.",
+        "  CDC-RDS1 error demo-platform/Database/Resource: The RDS instance is publicly accessible. Fix: Set database.publiclyAccessible: false and apply the database stack through network.operatorAccess (docs/runbook.md).",
       ].join("\n"),
     );
   });
@@ -260,7 +263,7 @@ describe("suppressions", () => {
     expect(
       problems((s) => s.push({ ...s[0], reason: "the same relaxation again, with another reason" })),
     ).toEqual([
-      `guardrails.suppressions.${8}.resources.0: got "demo-platform/Database"; expected each pattern once per rule (guardrails.suppressions.0 already covers it for CDC-RDS1)`,
+      `guardrails.suppressions.${9}.resources.0: got "demo-platform/Database"; expected each pattern once per rule (guardrails.suppressions.0 already covers it for CDC-RDS1)`,
     ]);
   });
 

@@ -311,6 +311,12 @@ const FIXTURES: Record<string, { compliant: Json; nonCompliant: Json }> = {
     compliant: stack({ aws_cloudwatch_log_group: { g: { retention_in_days: 365 } } }),
     nonCompliant: stack({ aws_cloudwatch_log_group: { g: { retention_in_days: 30 } } }),
   },
+  "CDC-OBS1": {
+    compliant: stack({
+      aws_cloudwatch_metric_alarm: { a: { alarm_actions: ["${aws_sns_topic.alerts.arn}"] } },
+    }),
+    nonCompliant: stack({ aws_cloudwatch_metric_alarm: { a: { alarm_actions: [] } } }),
+  },
   "CDC-SEC1": {
     compliant: stack({
       aws_mskconnect_connector: {
@@ -354,6 +360,24 @@ describe("guardrail rules", () => {
     it("flags its non-compliant fixture", () => {
       expect(verdicts(rule, FIXTURES[id]?.nonCompliant ?? {})).toContain("non-compliant");
     });
+  });
+
+  it("CDC-OBS1 flags an alarm without actions, or with its actions disabled, metric or composite", () => {
+    const rule = ALL_RULES.find((r) => r.id === "CDC-OBS1") as Rule;
+    const topic = "arn:aws:sns:us-east-1:123456789012:alerts";
+    expect(
+      verdicts(
+        rule,
+        stack({
+          aws_cloudwatch_metric_alarm: {
+            none: {},
+            disabled: { alarm_actions: [topic], actions_enabled: false },
+            notified: { alarm_actions: [topic], actions_enabled: true },
+          },
+          aws_cloudwatch_composite_alarm: { composite: { alarm_actions: [] } },
+        }),
+      ),
+    ).toEqual(["non-compliant", "non-compliant", "compliant", "non-compliant"]);
   });
 
   it("CDC-IAM1 also flags whole-service actions and literal policy strings", () => {

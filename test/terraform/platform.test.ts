@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { synthesize } from "../support/synth";
+import { demoWith, synthesize } from "../support/synth";
 import { StackWorkdir } from "../support/terraform";
 import { describeWithTerraform } from "../support/tier";
 
@@ -108,6 +108,45 @@ describeWithTerraform("terraform: demo-platform", (tier) => {
     expect(rds?.after_unknown).toEqual({ endpoint: true, address: true, master_user_secret_arn: true });
     expect(outputChanges.msk_cluster_bootstrap_brokers_sasl_iam?.after_unknown).toBe(true);
     expect(outputChanges.s3_bucket_name?.after_unknown).toBe(true);
+  });
+
+  it("knows both a subnet's zone name and ID as optional and computed: naming the same zone by ID plans no change", () => {
+    const schema = JSON.parse(workdir.ok("providers", "schema", "-json"));
+    const subnet = Object.values<any>(schema.provider_schemas)[0].resource_schemas.aws_subnet.block
+      .attributes;
+    for (const attribute of ["availability_zone", "availability_zone_id"]) {
+      expect([attribute, subnet[attribute].optional, subnet[attribute].computed]).toEqual([
+        attribute,
+        true,
+        true,
+      ]);
+    }
+  });
+
+  it("validates and plans subnets by zone ID, moved from the names a deployed demo used", () => {
+    const moved = synthesize(
+      demoWith((d) => {
+        delete d.network.availabilityZones;
+        d.network.availabilityZoneIds = ["use1-az4", "use1-az6", "use1-az1"];
+        d.network.previousAvailabilityZones = ["us-east-1a", "us-east-1b", "us-east-1c"];
+      }),
+    );
+    const copy = new StackWorkdir(tier, moved.stackDir("demo-platform"));
+    try {
+      copy.initWithoutBackend();
+      expect(copy.ok("validate")).toContain("The configuration is valid.");
+      copy.prepareOfflinePlan("us-east-1");
+      const plan = copy.offlinePlanJson();
+      const subnets = plan.planned_values.root_module.resources.filter((r: any) => r.type === "aws_subnet");
+      expect(subnets.map((r: any) => r.values.availability_zone_id)).toEqual([
+        "use1-az1",
+        "use1-az4",
+        "use1-az6",
+      ]);
+    } finally {
+      copy.cleanup();
+      moved.cleanup();
+    }
   });
 
   it("fails validation when a setting is broken (the tier can fail)", () => {

@@ -1,8 +1,11 @@
+import { createHash } from "node:crypto";
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { MskCluster } from "@cdktf/provider-aws/lib/msk-cluster";
 import { MskConfiguration } from "@cdktf/provider-aws/lib/msk-configuration";
+import { Fn, Op } from "cdktf";
 import { Construct } from "constructs";
+import { MSK_UNSUPPORTED_ZONE_IDS } from "../../config/fields";
 import { type Peer, PipelineSecurityGroup } from "../network/pipeline-security-group";
 
 /** Port of the SASL/IAM listener inside the VPC. @see https://docs.aws.amazon.com/msk/latest/developerguide/port-info.html */
@@ -11,7 +14,8 @@ export const MSK_IAM_PORT = 9098;
 export interface CdcKafkaClusterProps {
   /** Cluster name; also the name of its security group. */
   readonly clusterName: string;
-  readonly configurationName: string;
+  /** The configuration's name for the Kafka version and the first 8 hex digits of its content's sha256. */
+  readonly configurationName: (kafkaVersion: string, contentHash: string) => string;
   /** Name of the broker-storage autoscaling policy. */
   readonly storageScalingPolicyName: string;
   readonly vpcId: string;
@@ -32,6 +36,12 @@ export interface CdcKafkaClusterProps {
   readonly maxBrokerVolumeGiB: number;
   /** KMS key for data at rest. @default - the AWS managed key */
   readonly kmsKeyArn?: string;
+  /**
+   * The zone IDs of `subnetIds` (the subnets' `availability_zone_id`), checked before the cluster is created
+   * or changed against the zones MSK refuses: subnets placed by zone name land in a zone known only at apply.
+   * @default - no check
+   */
+  readonly subnetZoneIds?: readonly string[];
 }
 
 /**
@@ -65,13 +75,21 @@ export class CdcKafkaCluster extends Construct {
       "min.insync.replicas": props.minInsyncReplicas,
       "unclean.leader.election.enable": false,
     };
+    const content = Object.entries(serverProperties)
+      .map(([key, value]) => `${key}=${value}`)
+      .join("\n");
+    const hash = createHash("sha256")
+      .update(`kafka_versions=${props.kafkaVersion}\n${content}`)
+      .digest("hex")
+      .slice(0, 8);
     this.configuration = new MskConfiguration(this, "Configuration", {
-      name: props.configurationName,
+      // kafka_versions forces a replacement and a configuration in use cannot be deleted: a new version or
+      // new settings get a new name, created (and attached to the cluster) before the old one is destroyed.
+      name: props.configurationName(props.kafkaVersion, hash),
       kafkaVersions: [props.kafkaVersion],
-      description: `Broker settings of ${props.clusterName}`,
-      serverProperties: Object.entries(serverProperties)
-        .map(([key, value]) => `${key}=${value}`)
-        .join("\n"),
+      description: `Broker settings of ${props.clusterName} (Kafka ${props.kafkaVersion}, sha256 ${hash}…)`,
+      serverProperties: content,
+      lifecycle: { createBeforeDestroy: true },
     });
 
     // Volumes grow only with a maximum above the start size; only then may Terraform ignore the size.
@@ -96,10 +114,16 @@ export class CdcKafkaCluster extends Construct {
       loggingInfo: {
         brokerLogs: { cloudwatchLogs: { enabled: true, logGroup: props.brokerLogGroupName } },
       },
-      // Storage autoscaling changes the volume size outside Terraform.
-      lifecycle: autoscaled
-        ? { ignoreChanges: ["broker_node_group_info[0].storage_info[0].ebs_storage_info[0].volume_size"] }
-        : undefined,
+      lifecycle:
+        autoscaled || props.subnetZoneIds
+          ? {
+              // Storage autoscaling changes the volume size outside Terraform.
+              ignoreChanges: autoscaled
+                ? ["broker_node_group_info[0].storage_info[0].ebs_storage_info[0].volume_size"]
+                : undefined,
+              precondition: props.subnetZoneIds ? [refusedZonesCheck(props.subnetZoneIds)] : undefined,
+            }
+          : undefined,
     });
     if (autoscaled) this.autoscaleStorage(props.maxBrokerVolumeGiB, props.storageScalingPolicyName);
   }
@@ -143,4 +167,21 @@ export class CdcKafkaCluster extends Construct {
   get bootstrapBrokersSaslIam(): string {
     return this.cluster.bootstrapBrokersSaslIam;
   }
+}
+
+/**
+ * A precondition refusing subnets in a zone MSK does not support. Zone names map to different zones in each
+ * account, so for subnets placed by name the zone ID is known only once they exist: the check then runs at
+ * apply, after the subnets and before the cluster.
+ */
+function refusedZonesCheck(subnetZoneIds: readonly string[]) {
+  const refused = Object.keys(MSK_UNSUPPORTED_ZONE_IDS);
+  return {
+    // lt 1, not eq 0: cdktf renders a literal 0 operand as "undefined".
+    condition: Op.lt(Fn.lengthOf(Fn.setintersection([...subnetZoneIds], [refused])), 1),
+    errorMessage:
+      `A subnet of this MSK cluster is in availability zone ${refused.join(" or ")}, which Amazon MSK refuses ` +
+      `(${Object.values(MSK_UNSUPPORTED_ZONE_IDS).join("; ")}). Place the subnets by zone ID: set ` +
+      "network.availabilityZoneIds to zones MSK supports (aws ec2 describe-availability-zones lists your account's).",
+  };
 }

@@ -1,4 +1,5 @@
 import type { Rule } from "../rule";
+import { AlarmActions } from "./alarm-actions";
 import { IamWildcards } from "./iam-wildcards";
 import { KmsCustomerManaged } from "./kms-customer-managed";
 import { LiteralSecret } from "./literal-secret";
@@ -57,5 +58,6 @@ export const ALL_RULES: readonly Rule[] = [
   IamWildcards,
   LogRetention,
   LogRetentionYear,
+  AlarmActions,
   LiteralSecret,
 ];

@@ -5,7 +5,7 @@ export const RdsPublic: Rule = {
   level: "error",
   cause: "The RDS instance is publicly accessible.",
   why: "A public address exposes PostgreSQL (and its replication slot) to the internet; only the security group stands in the way.",
-  fix: "Set database.publiclyAccessible: false and run the database stack from inside the VPC or through a tunnel.",
+  fix: "Set database.publiclyAccessible: false and apply the database stack through network.operatorAccess (docs/runbook.md).",
   appliesTo: ["aws_db_instance"],
   check: (b) => (b.config.publicly_accessible === true ? "non-compliant" : "compliant"),
 };
