@@ -1,13 +1,15 @@
 /**
  * `npm run connectors:fetch [--manifest <file>] [--dir <dir>] [--lock <file>] [--deadline <seconds>]
- * [--idle-timeout <seconds>] [--max-mb <MB>]`: downloads and checks the MSK Connect plugin zips (see
- * src/plugins/fetch.ts). Honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lower case). A user error prints
- * one line and exits 1; Ctrl-C removes the partial download and exits 130 (SIGTERM: 143).
+ * [--idle-timeout <seconds>] [--max-mb <MB>] [--update-pin <file>]...`: downloads and checks the MSK
+ * Connect plugin zips against their pins in the lock file, recording the pins still unrecorded (see
+ * src/plugins/fetch.ts and src/plugins/lock.ts); `--update-pin <file>` replaces one recorded pin, the
+ * explicit way to accept a changed file. Honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lower case). A
+ * user error prints one line and exits 1; Ctrl-C removes the partial download and exits 130 (SIGTERM: 143).
  */
 import { parseArgs } from "node:util";
 import { ZodError } from "zod";
+import { UserError } from "../src/errors";
 import {
-  ConnectorFetchError,
   DEFAULT_DEADLINE_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_BYTES,
@@ -17,7 +19,7 @@ import {
 import { CONNECTORS_DIR, LOCK_FILE, loadManifest, MANIFEST_FILE } from "../src/plugins/manifest";
 
 const USAGE =
-  "usage: npm run connectors:fetch -- [--manifest <file>] [--dir <dir>] [--lock <file>] [--deadline <seconds>] [--idle-timeout <seconds>] [--max-mb <MB>]";
+  "usage: npm run connectors:fetch -- [--manifest <file>] [--dir <dir>] [--lock <file>] [--deadline <seconds>] [--idle-timeout <seconds>] [--max-mb <MB>] [--update-pin <file>]...";
 /** After Ctrl-C, how long the run may take to remove its partial file before the process exits anyway. */
 const EXIT_GRACE_MS = 5_000;
 
@@ -28,6 +30,7 @@ interface Args {
   readonly deadlineMs: number;
   readonly idleTimeoutMs: number;
   readonly maxBytes: number;
+  readonly updatePins: readonly string[];
 }
 
 function fail(message: string, code = 1): never {
@@ -44,7 +47,7 @@ function positive(flag: string, value: string | undefined, fallback: number, uni
 }
 
 function parse(): Args {
-  let values: Record<string, string | undefined>;
+  let values: Record<string, string | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       options: {
@@ -54,6 +57,7 @@ function parse(): Args {
         deadline: { type: "string" },
         "idle-timeout": { type: "string" },
         "max-mb": { type: "string" },
+        "update-pin": { type: "string", multiple: true },
       },
       strict: true,
       allowPositionals: false,
@@ -65,9 +69,15 @@ function parse(): Args {
     manifest: values.manifest as string,
     dir: values.dir as string,
     lock: values.lock as string,
-    deadlineMs: positive("deadline", values.deadline, DEFAULT_DEADLINE_MS, 1000),
-    idleTimeoutMs: positive("idle-timeout", values["idle-timeout"], DEFAULT_IDLE_TIMEOUT_MS, 1000),
-    maxBytes: positive("max-mb", values["max-mb"], DEFAULT_MAX_BYTES, 1024 * 1024),
+    deadlineMs: positive("deadline", values.deadline as string | undefined, DEFAULT_DEADLINE_MS, 1000),
+    idleTimeoutMs: positive(
+      "idle-timeout",
+      values["idle-timeout"] as string | undefined,
+      DEFAULT_IDLE_TIMEOUT_MS,
+      1000,
+    ),
+    maxBytes: positive("max-mb", values["max-mb"] as string | undefined, DEFAULT_MAX_BYTES, 1024 * 1024),
+    updatePins: (values["update-pin"] as string[] | undefined) ?? [],
   };
 }
 
@@ -110,15 +120,22 @@ async function main(): Promise<void> {
       log: (line) => process.stdout.write(`${line}\n`),
       progress: process.stdout.isTTY ? process.stdout : "lines",
       signal: controller.signal,
+      updatePins: args.updatePins,
     });
     for (const p of summary.plugins) {
       const mb = (p.bytes / (1024 * 1024)).toFixed(1);
       process.stdout.write(`ready ${p.path} (${mb} MB, sha256 ${p.sha256.slice(0, 12)})\n`);
     }
+    if (summary.pinned.length > 0) {
+      process.stdout.write(
+        `pinned ${summary.pinned.join(", ")} in ${args.lock}: review the diff (git diff ${args.lock}), commit it, and run npm run docs (connectors/README.md shows the pins)\n`,
+      );
+    }
     if (controller.signal.aborted) process.exit(signalExitCode);
   } catch (error) {
     const exitCode = controller.signal.aborted ? signalExitCode : 1;
-    if (error instanceof ConnectorFetchError) fail(error.message, exitCode);
+    // ConnectorFetchError, and a lock file that cannot be read: one line.
+    if (error instanceof UserError) fail(error.message, exitCode);
     // A file-system error the run did not name (it names disk full, permissions, read-only): one line too.
     const errno = error as NodeJS.ErrnoException;
     if (typeof errno?.code === "string" && errno.syscall) {

@@ -54,7 +54,7 @@ export function buildPipelineApp(
     streaming: config.streaming,
     storage: config.storage,
     customerManagedKey: config.encryption.customerManagedKey,
-    alarmTopicArn: config.alerts.snsTopicArn,
+    alerts: config.alerts,
     logRetentionDays: config.logs.retentionDays,
   });
 
@@ -94,6 +94,7 @@ export function buildPipelineApp(
       keyArn: platform.key?.arn,
     },
     capture: database.capture,
+    databaseConnectThrough: config.database.connectThrough,
   });
 
   const guardrails = new GuardrailsAspect(ALL_RULES, config.guardrails.suppressions);

@@ -1,12 +1,14 @@
 /**
- * connectors/README.md's plugin table, generated from connectors/connectors.json (between markers) by
- * `npm run docs`, so the README cannot list another zip, version or source than the one synth expects.
+ * connectors/README.md's plugin table, generated from connectors/connectors.json and the pins of
+ * connectors/connectors.lock.json (between markers) by `npm run docs`, so the README cannot list another
+ * zip, version, source or pin than the ones synth uses.
  */
-import { type ConnectorManifest, loadManifest } from "../../src/plugins/manifest";
+import { type ConnectorLock, pinOf, readLock } from "../../src/plugins/lock";
+import { type ConnectorManifest, LOCK_FILE, loadManifest } from "../../src/plugins/manifest";
 
 export const CONNECTORS_README = "connectors/README.md";
 export const PLUGIN_TABLE_START =
-  "<!-- connector-plugins:start (generated from connectors.json by npm run docs) -->";
+  "<!-- connector-plugins:start (generated from connectors.json and connectors.lock.json by npm run docs) -->";
 export const PLUGIN_TABLE_END = "<!-- connector-plugins:end -->";
 
 const cell = (text: string) => text.replaceAll("|", "\\|");
@@ -23,8 +25,17 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
 }
 
-/** The table: one row per plugin, its zip, connector class, and the downloads it is built from. */
-export function renderPluginTable(manifest: ConnectorManifest = loadManifest()): string {
+/** A pin as the table shows it: its first 16 hex digits, or that it is not recorded yet. */
+function pinCell(lock: ConnectorLock, file: string): string {
+  const pin = pinOf(lock, file);
+  return pin ? `\`${pin.slice(0, 16)}…\`` : "**not recorded yet**";
+}
+
+/** The table: one row per plugin, its zip and pin, connector class, and the downloads it is built from. */
+export function renderPluginTable(
+  manifest: ConnectorManifest = loadManifest(),
+  lock: ConnectorLock = readLock(LOCK_FILE),
+): string {
   const rows = manifest.plugins.map((plugin) => {
     const sources = plugin.sources.map(
       (s) => `[${s.jar.name} ${s.jar.version}](${s.url}) (${new URL(s.url).host})`,
@@ -36,6 +47,7 @@ export function renderPluginTable(manifest: ConnectorManifest = loadManifest()):
     return [
       `\`${plugin.id}\``,
       `\`${plugin.file}\``,
+      pinCell(lock, plugin.file),
       cell(plugin.description),
       `\`${plugin.connectorClass}\``,
       cell(builtFrom),
@@ -43,7 +55,7 @@ export function renderPluginTable(manifest: ConnectorManifest = loadManifest()):
   });
   return [
     PLUGIN_TABLE_START,
-    ...markdownTable(["plugin", "plugin zip", "what", "connector class", "built from"], rows),
+    ...markdownTable(["plugin", "plugin zip", "sha256 pin", "what", "connector class", "built from"], rows),
     PLUGIN_TABLE_END,
   ].join("\n");
 }

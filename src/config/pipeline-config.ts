@@ -17,7 +17,7 @@ export interface PipelineConfig {
   readonly streaming: StreamingConfig;
   readonly storage: StorageConfig;
   readonly encryption: { readonly customerManagedKey: boolean };
-  readonly alerts: { readonly snsTopicArn?: string | undefined };
+  readonly alerts: AlertsConfig;
   readonly logs: { readonly retentionDays: number };
   readonly connectors: ConnectorsConfig;
   readonly capture: CaptureConfig;
@@ -35,16 +35,27 @@ export type StateConfig =
       readonly kmsKeyId?: string | undefined;
     };
 
+/**
+ * An availability zone as the config gives it: by ID (`use1-az4`, the same zone in every account, which
+ * is how subnets should be placed) or by name (`us-east-1a`, a different zone in each account).
+ */
+export type AvailabilityZone =
+  | {
+      readonly id: string /** The name the zone's subnets were created under, before the config used IDs. */;
+      readonly previousName?: string | undefined;
+    }
+  | { readonly name: string };
+
 /** A subnet in one availability zone. */
 export interface SubnetConfig {
-  readonly availabilityZone: string;
+  readonly zone: AvailabilityZone;
   readonly cidr: string;
 }
 
 export interface NetworkConfig {
   readonly vpcCidr: string;
-  /** Configured, or `<region>a`, `b`, `c`. */
-  readonly availabilityZones: readonly string[];
+  /** Configured by ID or by name, or `<region>a`, `b`, `c`. */
+  readonly availabilityZones: readonly AvailabilityZone[];
   /** One per availability zone, configured or derived from vpcCidr. */
   readonly publicSubnets: readonly SubnetConfig[];
   /** One per availability zone when workloadSubnets is private; none otherwise (nothing would use them). */
@@ -52,6 +63,29 @@ export interface NetworkConfig {
   readonly workloadSubnets: "private" | "public";
   readonly natGateway: boolean;
   readonly flowLogs: boolean;
+  readonly operatorAccess: OperatorAccessConfig;
+}
+
+/** The operator's declared way in to PostgreSQL and the VPC's interface endpoints. */
+export interface OperatorAccessConfig {
+  /** Create the operators' security group. */
+  readonly securityGroup: boolean;
+  readonly cidrs: readonly string[];
+  /** ssm, ssmmessages and ec2messages endpoints. */
+  readonly sessionManager: boolean;
+}
+
+/** Where alarms notify. */
+export interface AlertsConfig {
+  /** An existing topic. */
+  readonly snsTopicArn?: string | undefined;
+  /** Subscriptions of the topic the pipeline creates when there is no snsTopicArn (emails included). */
+  readonly subscriptions: readonly AlertSubscription[];
+}
+
+export interface AlertSubscription {
+  readonly protocol: "email" | "email-json" | "https" | "sqs" | "lambda" | "sms";
+  readonly endpoint: string;
 }
 
 export type LogExport = "postgresql" | "upgrade" | "iam-db-auth-error";
@@ -102,9 +136,12 @@ export interface StorageConfig {
   readonly infrequentAccessAfterDays?: number | undefined;
 }
 
+/** MSK Connect units per worker (1 MCU = 1 vCPU, 4 GiB). */
+export type McuCount = 1 | 2 | 4 | 8;
+
 /** Autoscaled capacity of one MSK Connect connector. */
 export interface ConnectorCapacity {
-  readonly mcuCount: 1 | 2 | 4 | 8;
+  readonly mcuCount: McuCount;
   readonly minWorkerCount: number;
   readonly maxWorkerCount: number;
   readonly scaleInCpuPercent: number;
@@ -121,7 +158,10 @@ export interface ConnectorsConfig {
   readonly heartbeatIntervalMs: number;
   readonly flushSize: number;
   readonly rotateScheduleIntervalMs: number;
-  readonly capacity: ConnectorCapacity;
+  /** The Debezium source: one provisioned worker (its PostgreSQL connector runs one task). */
+  readonly source: { readonly mcuCount: McuCount };
+  /** The S3 sink: autoscaled. */
+  readonly sink: { readonly capacity: ConnectorCapacity };
 }
 
 export interface CapturedTableConfig {

@@ -4,12 +4,22 @@
  */
 import { cidrSubnet, formatCidr, parseCidr } from "./cidr";
 import { Naming } from "./naming";
-import type { PipelineConfig, SubnetConfig } from "./pipeline-config";
+import type { AvailabilityZone, PipelineConfig, SubnetConfig } from "./pipeline-config";
 import type { ConfigFile } from "./schema";
 import { engineMajor, walCapMiB } from "./sections/database";
 
-export function availabilityZonesOf(c: Pick<ConfigFile, "region" | "network">): string[] {
-  return c.network.availabilityZones ?? ["a", "b", "c"].map((suffix) => `${c.region}${suffix}`);
+/**
+ * The zones, as configured: by ID (with the names they replace, if any), else by name, else `<region>a`,
+ * `b`, `c` by name (the default before zone IDs existed here: a config relying on it keeps its subnets).
+ */
+export function availabilityZonesOf(c: Pick<ConfigFile, "region" | "network">): AvailabilityZone[] {
+  const {
+    availabilityZoneIds: ids,
+    availabilityZones: names,
+    previousAvailabilityZones: previous,
+  } = c.network;
+  if (ids) return ids.map((id, i) => (previous?.[i] ? { id, previousName: previous[i] } : { id }));
+  return (names ?? ["a", "b", "c"].map((suffix) => `${c.region}${suffix}`)).map((name) => ({ name }));
 }
 
 /** Subnets are /24 in a /16 (8 new bits), never smaller than /28: AWS's subnet floor. */
@@ -27,13 +37,19 @@ export function resolveConfig(c: ConfigFile): PipelineConfig {
   const naming = new Naming(c.project, c.environment);
   const zones = availabilityZonesOf(c);
   const subnets = (cidrs: readonly string[]): SubnetConfig[] =>
-    zones.map((zone, i) => ({ availabilityZone: zone, cidr: cidrs[i] as string }));
+    zones.map((zone, i) => ({ zone, cidr: cidrs[i] as string }));
   const publicCidrs = c.network.publicSubnetCidrs ?? defaultSubnetCidrs(c.network.vpcCidr, zones.length);
   const privateCidrs =
     c.network.privateSubnetCidrs ?? defaultSubnetCidrs(c.network.vpcCidr, zones.length, 10);
   const major = engineMajor(c.database.engineVersion);
   const replicationFactor = Math.min(3, c.streaming.brokerCount);
-  const { publicSubnetCidrs: _public, privateSubnetCidrs: _private, ...network } = c.network;
+  const {
+    publicSubnetCidrs: _public,
+    privateSubnetCidrs: _private,
+    availabilityZoneIds: _ids,
+    previousAvailabilityZones: _previous,
+    ...network
+  } = c.network;
   return {
     project: c.project,
     environment: c.environment,
@@ -59,7 +75,13 @@ export function resolveConfig(c: ConfigFile): PipelineConfig {
     },
     storage: c.storage,
     encryption: c.encryption,
-    alerts: c.alerts,
+    alerts: {
+      snsTopicArn: c.alerts.snsTopicArn,
+      subscriptions: [
+        ...c.alerts.emails.map((endpoint) => ({ protocol: "email" as const, endpoint })),
+        ...c.alerts.subscriptions,
+      ],
+    },
     logs: c.logs,
     connectors: { ...c.connectors, topicPrefix: c.connectors.topicPrefix ?? naming.defaultTopicPrefix() },
     capture: {

@@ -2,6 +2,7 @@
  * The Debezium PostgreSQL source's connector configuration (2.3) and worker properties.
  * @see https://debezium.io/documentation/reference/2.3/connectors/postgresql.html#postgresql-connector-properties
  */
+import { reconnectBackoffProperties } from "./client-backoff";
 import { changeTopic } from "./topics";
 
 export interface DebeziumSettings {
@@ -61,7 +62,8 @@ export function debeziumConnectorConfiguration(
     "database.sslmode": "require",
     "topic.prefix": s.topicPrefix,
     "plugin.name": "pgoutput",
-    // The database stack owns the publication (limited to the captured tables) and the slot.
+    // The database stack owns the publication (limited to the captured tables); Debezium creates the slot
+    // on first start, and the connectors stack drops it when the connector goes (ReplicationSlotLifecycle).
     "publication.name": s.publicationName,
     "publication.autocreate.mode": "disabled",
     "slot.name": s.slotName,
@@ -101,8 +103,14 @@ export function debeziumWorkerProperties(region: string, jsonSchemas: boolean, o
     [`config.providers.${SECRETS_PROVIDER}.class`]:
       "com.amazonaws.kafka.config.providers.SecretsManagerConfigProvider",
     [`config.providers.${SECRETS_PROVIDER}.param.region`]: region,
+    // A secret name or key that cannot be resolved fails the connector with "Secret undefined" instead of
+    // becoming an empty password and a misleading login error: msk-config-providers 0.1.0 defaults to
+    // `ignore`, though its javadoc says `fail` (aws-samples/msk-config-providers r0.1.0, commit ba35ad4,
+    // SecretsManagerConfig.java: NOT_FOUND_STRATEGY = "NotFoundStrategy", default NOT_FOUND_IGNORE).
+    [`config.providers.${SECRETS_PROVIDER}.param.NotFoundStrategy`]: "fail",
     // A fixed offset topic: a connector replaced under the same name resumes where the old one stopped.
     "offset.storage.topic": offsetTopic,
+    ...reconnectBackoffProperties(),
   };
 }
 

@@ -2,6 +2,7 @@
  * The Confluent S3 sink's connector configuration (10.6) and worker properties.
  * @see https://docs.confluent.io/kafka-connectors/s3-sink/current/configuration_options.html
  */
+import { reconnectBackoffProperties } from "./client-backoff";
 
 export interface S3SinkSettings {
   readonly topics: readonly string[];
@@ -56,5 +57,6 @@ export function s3SinkWorkerProperties(jsonSchemas: boolean) {
     "key.converter.schemas.enable": String(jsonSchemas),
     "value.converter": "org.apache.kafka.connect.json.JsonConverter",
     "value.converter.schemas.enable": String(jsonSchemas),
+    ...reconnectBackoffProperties(),
   };
 }

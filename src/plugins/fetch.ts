@@ -3,6 +3,9 @@
  * each against connectors.lock.json (recording the checksum on first download), and builds the plugin
  * zips that merge several sources. Nothing incomplete or unverified is ever left under a final name.
  *
+ * The lock file pins every file (src/plugins/lock.ts): a pin still `null` is recorded by the first fetch
+ * that gets the file, a recorded one is verified, and only `updatePins` (`--update-pin <file>`) changes one.
+ *
  * Every download is bounded: an overall deadline, a stall (idle) timeout, a size cap (refused from the
  * Content-Length before a byte is written, else as soon as the count passes it), a redirect cap, and no
  * redirect from https down to http. Requests honour HTTP_PROXY, HTTPS_PROXY and NO_PROXY (lower case
@@ -34,6 +37,17 @@ import { dirname, join } from "node:path";
 import { type Dispatcher, EnvHttpProxyAgent, fetch } from "undici";
 import { UserError } from "../errors";
 import {
+  type BuiltPin,
+  type ConnectorLock,
+  ConnectorLockError,
+  FETCH_COMMAND,
+  formatLock,
+  lockForManifest,
+  readLock,
+  type SourcePin,
+  updatePinCommand,
+} from "./lock";
+import {
   type ConnectorManifest,
   isExpectedJar,
   type PluginSpec,
@@ -51,7 +65,8 @@ import {
   ZipError,
 } from "./zip";
 
-const FETCH_COMMAND = "npm run connectors:fetch";
+export { type ConnectorLock, formatLock, readLock } from "./lock";
+
 const MB = 1024 * 1024;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Without a Content-Length, a progress line every this many bytes (a few lines for a 100 MB zip). */
@@ -83,9 +98,6 @@ const UNREADABLE_LOCK_STALE_MS = 10_000;
 export class ConnectorFetchError extends UserError {
   override name = "ConnectorFetchError";
 }
-
-/** connectors.lock.json: per source file, its sha256 at first download and where it came from. */
-export type ConnectorLock = Record<string, { readonly sha256: string; readonly url: string }>;
 
 /** Something with a `write`, e.g. `process.stdout` on a TTY: the progress line is redrawn there with `\r`. */
 export interface ProgressStream {
@@ -155,6 +167,13 @@ export interface FetchConnectorsOptions {
   readonly openFile?: (path: string) => Promise<DownloadSink>;
   /** Aborts the current download (e.g. on Ctrl-C); its partial file is removed. */
   readonly signal?: AbortSignal;
+  /**
+   * Files (sources or built plugin zips) whose recorded pin this run replaces with what it gets: the
+   * explicit way to accept a file the vendor republished, or a change of the merge. A plugin built from an
+   * updated source is pinned again too.
+   * @default - none: every recorded pin is verified
+   */
+  readonly updatePins?: readonly string[];
 }
 
 export interface SourceResult {
@@ -179,6 +198,8 @@ export interface PluginResult {
 export interface FetchSummary {
   readonly sources: readonly SourceResult[];
   readonly plugins: readonly PluginResult[];
+  /** Files whose pin this run recorded or replaced in the lock file: a diff to review and commit. */
+  readonly pinned: readonly string[];
 }
 
 /** True when the plugin zip is its only source as downloaded; otherwise it is built from its sources. */
@@ -285,42 +306,6 @@ export function buildPlugin(plugin: PluginSpec, dir: string): boolean {
     throw fileSystemError(error, output, need) ?? error;
   }
   return true;
-}
-
-/** The lock file's text: keys sorted, two-space indent, trailing newline (stable diffs). */
-export function formatLock(lock: ConnectorLock): string {
-  const sorted: ConnectorLock = {};
-  for (const file of Object.keys(lock).sort()) {
-    const entry = lock[file] as ConnectorLock[string];
-    sorted[file] = { sha256: entry.sha256, url: entry.url };
-  }
-  return `${JSON.stringify(sorted, null, 2)}\n`;
-}
-
-/** Reads the lock file; a missing file is an empty lock. */
-export function readLock(lockFile: string): ConnectorLock {
-  if (!existsSync(lockFile)) return {};
-  const invalid = (why: string) =>
-    new ConnectorFetchError(`${lockFile}: invalid lock file: ${why}; restore it from git or fix it by hand`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(lockFile, "utf8"));
-  } catch (error) {
-    if (errnoCode(error)) throw fileSystemError(error, lockFile) ?? error;
-    throw invalid((error as Error).message);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw invalid('expected an object of { "<file>": { "sha256": ..., "url": ... } }');
-  }
-  const lock: ConnectorLock = {};
-  for (const [file, entry] of Object.entries(parsed)) {
-    const { sha256, url } = (entry ?? {}) as { sha256?: unknown; url?: unknown };
-    if (typeof sha256 !== "string" || !/^[0-9a-f]{64}$/.test(sha256) || typeof url !== "string") {
-      throw invalid(`entry ${file} must be { "sha256": "<64 hex digits>", "url": "<url>" }`);
-    }
-    lock[file] = { sha256, url };
-  }
-  return lock;
 }
 
 /** Replaces the lock file atomically, through a temporary name no other process uses. */
@@ -715,8 +700,16 @@ function jarProblem(path: string, source: SourceSpec): { problem: string; unsafe
   };
 }
 
-function checkManifest(manifest: ConnectorManifest): void {
+function checkManifest(manifest: ConnectorManifest, updatePins: readonly string[]): void {
   const sourceFiles = new Set(manifest.plugins.flatMap((p) => p.sources.map((s) => s.file)));
+  const pinnable = [...new Set([...sourceFiles, ...manifest.plugins.map((p) => p.file)])].sort();
+  for (const file of updatePins) {
+    if (!pinnable.includes(file)) {
+      throw new ConnectorFetchError(
+        `--update-pin ${file}: not a file of the connectors manifest; expected one of ${pinnable.join(", ")}`,
+      );
+    }
+  }
   const pluginFiles = new Set<string>();
   for (const plugin of manifest.plugins) {
     if (pluginFiles.has(plugin.file)) {
@@ -956,7 +949,7 @@ function removeLeftovers(dir: string, log: (line: string) => void): void {
 export async function fetchConnectors(options: FetchConnectorsOptions): Promise<FetchSummary> {
   const { manifest, dir } = options;
   const log = options.log ?? (() => {});
-  checkManifest(manifest);
+  checkManifest(manifest, options.updatePins ?? []);
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
@@ -993,21 +986,36 @@ async function fetchLocked(
   temps: Set<string>,
 ): Promise<FetchSummary> {
   const { manifest, dir, lockFile, signal } = options;
-  // Read under the folder lock: a run that held it before may have added entries.
-  const lock = readLock(lockFile);
+  const update = new Set(options.updatePins ?? []);
+  // Read under the folder lock: a run that held it before may have recorded pins.
+  const lock = lockForManifest(manifest, readLockForFetch(lockFile));
   const sources = new Map<string, SourceResult>();
+  const pinned: string[] = [];
+  /** Records `sha256` as the pin of `file`, written at once: a later failure keeps the pins already recorded. */
+  const pin = (file: string, entry: SourcePin | BuiltPin, sha256: string) => {
+    if (entry.sha256 === sha256) return;
+    if (entry.sha256) {
+      log(
+        `updated the pin of ${file} in ${lockFile}: sha256 ${entry.sha256.slice(0, 12)} is now ${sha256.slice(0, 12)}`,
+      );
+    }
+    lock[file] = { ...entry, sha256 };
+    pinned.push(file);
+    writeLock(lockFile, lock);
+  };
 
   for (const source of manifest.plugins.flatMap((p) => p.sources)) {
     if (sources.has(source.file)) continue;
     if (signal?.aborted) throw interrupted(source.file);
     const path = join(dir, source.file);
-    const locked = lock[source.file];
+    const entry = lock[source.file] as SourcePin;
+    const locked = update.has(source.file) ? undefined : (entry.sha256 ?? undefined);
     let result: SourceResult;
     if (existsSync(path)) {
       const sha256 = await sha256File(path);
-      if (locked && locked.sha256 !== sha256) {
+      if (locked && locked !== sha256) {
         throw new ConnectorFetchError(
-          `${path}: sha256 is ${sha256}, expected ${locked.sha256} (${lockFile}); delete ${path} and run ${FETCH_COMMAND} again, or update its entry in ${lockFile} if the vendor republished it`,
+          `${path}: sha256 is ${sha256}, expected ${locked} (${lockFile}); delete ${path} and run ${FETCH_COMMAND} again, or, if the vendor republished it, check why and run ${updatePinCommand(source.file)}`,
         );
       }
       const problem = jarProblem(path, source);
@@ -1030,9 +1038,9 @@ async function fetchLocked(
       temps.add(temp);
       try {
         const got = await downloader.download(source, temp, path);
-        if (locked && locked.sha256 !== got.sha256) {
+        if (locked && locked !== got.sha256) {
           throw new ConnectorFetchError(
-            `${source.file}: sha256 of the download from ${source.url} is ${got.sha256}, expected ${locked.sha256} (${lockFile}); nothing was kept. Run ${FETCH_COMMAND} again, or update its entry in ${lockFile} if the vendor republished it`,
+            `${source.file}: sha256 of the download from ${source.url} is ${got.sha256}, expected ${locked} (${lockFile}); nothing was kept. Run ${FETCH_COMMAND} again, or, if the vendor republished it, check why and run ${updatePinCommand(source.file)}`,
           );
         }
         // Before recording a checksum: an HTML error page served with 200, the wrong version, or a zip
@@ -1061,11 +1069,7 @@ async function fetchLocked(
       }
       log(`downloaded ${path}: ${mb(result.bytes)} MB, sha256 ${result.sha256.slice(0, 12)}`);
     }
-    if (!locked) {
-      lock[source.file] = { sha256: result.sha256, url: source.url };
-      // Written after each new entry, so a later failure keeps the checksums already recorded.
-      writeLock(lockFile, lock);
-    }
+    if (!locked) pin(source.file, entry, result.sha256);
     sources.set(source.file, result);
   }
 
@@ -1078,10 +1082,38 @@ async function fetchLocked(
     const built = buildPlugin(plugin, dir);
     const path = join(dir, plugin.file);
     if (built) log(`built ${path} from ${plugin.sources.length} sources`);
-    const sha256 = isSingleSourcePlugin(plugin)
-      ? (sources.get(plugin.file) as SourceResult).sha256
-      : await sha256File(path);
+    let sha256: string;
+    if (isSingleSourcePlugin(plugin)) {
+      sha256 = (sources.get(plugin.file) as SourceResult).sha256;
+    } else {
+      sha256 = await sha256File(path);
+      const entry = lock[plugin.file] as BuiltPin;
+      // An updated source makes a new plugin zip: its pin follows. Otherwise the merge is deterministic,
+      // so a recorded pin is what the same sources must give.
+      const repin = update.has(plugin.file) || plugin.sources.some((s) => update.has(s.file));
+      const locked = repin ? undefined : (entry.sha256 ?? undefined);
+      if (locked && locked !== sha256) {
+        removeQuietly(path);
+        throw new ConnectorFetchError(
+          `${path}: sha256 of the plugin zip built from ${plugin.sources.map((s) => s.file).join(" and ")} is ${sha256}, expected ${locked} (${lockFile}); nothing was kept. The merge is deterministic, so the sources or the merging code changed: if that is intended, check why and run ${updatePinCommand(plugin.file)}`,
+        );
+      }
+      if (!locked) pin(plugin.file, entry, sha256);
+    }
     plugins.push({ id: plugin.id, file: plugin.file, path, sha256, bytes: statSync(path).size, built });
   }
-  return { sources: [...sources.values()], plugins };
+  // The lock as the manifest has it now (new sources' URLs, files no longer named left out), pins unchanged.
+  const text = formatLock(lock);
+  if (!existsSync(lockFile) || readFileSync(lockFile, "utf8") !== text) writeLock(lockFile, lock);
+  return { sources: [...sources.values()], plugins, pinned };
+}
+
+/** The lock file, with a problem in it reported as the fetch's (one line, exit 1). */
+function readLockForFetch(lockFile: string): ConnectorLock {
+  try {
+    return readLock(lockFile);
+  } catch (error) {
+    if (error instanceof ConnectorLockError) throw new ConnectorFetchError(error.message);
+    throw fileSystemError(error, lockFile) ?? error;
+  }
 }

@@ -1,4 +1,4 @@
-import { Annotations, DataResource, Fn, TerraformLocal, TerraformOutput } from "cdktf";
+import { Annotations, Fn, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { Naming } from "../config/naming";
 import type { CapturedTableConfig, ConnectorsConfig } from "../config/pipeline-config";
@@ -7,10 +7,11 @@ import { DebeziumSource } from "../constructs/msk-connect/debezium-source";
 import { KafkaClusterArns } from "../constructs/msk-connect/kafka-cluster-arns";
 import type { MskConnectPlacement } from "../constructs/msk-connect/msk-connector";
 import { S3Sink } from "../constructs/msk-connect/s3-sink";
+import { ReplicationSlotLifecycle } from "../constructs/postgres/replication-slot-lifecycle";
 import { PrivateBucket } from "../constructs/storage/private-bucket";
 import { debeziumTopics } from "../kafka-connect/debezium-settings";
 import { TOPICS_DIR } from "../kafka-connect/s3-sink-settings";
-import type { PluginArtifact } from "../plugins/inspect-plugin";
+import { type PluginArtifact, pluginWarnings } from "../plugins/inspect-plugin";
 import type { CaptureReady } from "./database-stack";
 import { PipelineStack, type PipelineStackProps } from "./pipeline-stack";
 
@@ -27,7 +28,11 @@ export interface ConnectorsStackProps extends PipelineStackProps {
   readonly logRetentionDays: number;
   /** The plugin bucket follows the lake's settings. */
   readonly pluginBucket: { readonly forceDestroy: boolean; readonly noncurrentVersionDays: number };
-  /** The plugin zips as inspected at synth: ready ones are uploaded, missing ones make the plan refuse. */
+  /**
+   * The plugins with their pins (connectors.lock.json) and Terraform paths: every one is declared, with or
+   * without its zip on disk; the plan refuses a plugin whose pin is unrecorded or whose zip is missing or
+   * not the pinned one.
+   */
   readonly plugins: readonly PluginArtifact[];
   /** From the platform stack. */
   readonly platform: {
@@ -44,6 +49,24 @@ export interface ConnectorsStackProps extends PipelineStackProps {
   };
   /** From the database stack: ready once grants, publication, slot and secret exist. */
   readonly capture: CaptureReady;
+  /**
+   * Where the machine that runs `destroy` reaches PostgreSQL to drop the replication slot
+   * (database.connectThrough); the RDS endpoint when absent.
+   */
+  readonly databaseConnectThrough?: { readonly host: string; readonly port: number };
+}
+
+/**
+ * A plugin the app was given no description of (a test building the app with no plugins): declared all
+ * the same, unpinned, so the plan refuses it, and synth says so.
+ */
+function undescribedPlugin(pluginId: string): PluginArtifact {
+  const file = `${pluginId}.zip`;
+  return {
+    state: "unpinned",
+    spec: { id: pluginId, description: pluginId, file, connectorClass: "", sources: [] },
+    terraformPath: `../../../connectors/${file}`,
+  };
 }
 
 /**
@@ -69,11 +92,12 @@ const PREVIOUS_ADDRESSES = {
 /**
  * `<env>-connectors`: the seed's two connectors on MSK Connect (Kafka Connect 2.7.1): Debezium reads the
  * database stack's publication through its slot and writes one topic per table; the S3 sink writes those
- * topics to the data lake as JSON. AWS provider only.
+ * topics to the data lake as JSON. AWS provider only: applying it needs no path to PostgreSQL; destroying it
+ * does (the replication slot is dropped once the connector is gone).
  */
 export class ConnectorsStack extends PipelineStack {
-  readonly debezium?: DebeziumSource;
-  readonly s3Sink?: S3Sink;
+  readonly debezium: DebeziumSource;
+  readonly s3Sink: S3Sink;
   /** The change topics, one per captured table: what Debezium writes and the sink reads. */
   readonly topics: readonly string[];
 
@@ -82,53 +106,40 @@ export class ConnectorsStack extends PipelineStack {
     const { naming, connectors, platform } = props;
     this.topics = debeziumTopics({ topicPrefix: connectors.topicPrefix, tables: props.tables });
 
-    // Plugin zips: uploaded and registered when present and valid; otherwise the plan refuses, with the
-    // same message synth warned with, before any other resource is evaluated.
+    // Plugins: named and keyed by their pins, so the stack is complete with or without the zips on disk;
+    // their uploads' preconditions refuse the plan until each zip is there and is the pinned one.
     const pluginBucket = new PrivateBucket(this, "PluginBucket", {
       bucketPrefix: naming.pluginBucketPrefix(),
       forceDestroy: props.pluginBucket.forceDestroy,
       versioning: { noncurrentVersionDays: props.pluginBucket.noncurrentVersionDays },
     });
-    const plugins = new Map<string, ConnectorPlugin>();
-    const missing: string[] = [];
-    for (const artifact of props.plugins) {
-      if (artifact.state === "ready") {
-        plugins.set(
-          artifact.spec.id,
-          new ConnectorPlugin(this, `Plugin-${artifact.spec.id}`, {
-            name: (zipHash) => naming.customPlugin(artifact.spec.id, zipHash),
-            artifact,
-            bucket: pluginBucket,
-          }),
-        );
-      } else {
-        missing.push(artifact.message);
-        Annotations.of(this).addWarning(artifact.message);
-      }
+    const undescribed = [DEBEZIUM_PLUGIN, S3_SINK_PLUGIN].filter(
+      (pluginId) => !props.plugins.some((p) => p.spec.id === pluginId),
+    );
+    const artifacts = [...props.plugins, ...undescribed.map(undescribedPlugin)];
+    for (const warning of pluginWarnings(props.plugins)) Annotations.of(this).addWarning(warning);
+    if (undescribed.length > 0) {
+      Annotations.of(this).addWarning(
+        `the app was given no description of the connector plugin(s) ${undescribed.join(", ")}: declared unpinned, so the plan refuses them`,
+      );
     }
-    if (missing.length > 0) {
-      // Terraform wants a condition that refers to something: the list of missing zips, as a local.
-      const missingZips = new TerraformLocal(this, "missing_connector_zips", missing);
-      new DataResource(this, "PluginZipsCheck", {
-        input: { missing_connector_zips: missingZips.expression },
-        lifecycle: {
-          precondition: [
-            {
-              condition: `\${length(local.${missingZips.friendlyUniqueId}) == 0}`,
-              errorMessage: missing.join("\n"),
-            },
-          ],
-        },
+    const plugin = (pluginId: string) => {
+      const artifact = artifacts.find((p) => p.spec.id === pluginId) as PluginArtifact;
+      return new ConnectorPlugin(this, `Plugin-${pluginId}`, {
+        name: (zipHash) => naming.customPlugin(pluginId, zipHash),
+        artifact,
+        bucket: pluginBucket,
       });
-    }
+    };
+    const debeziumPlugin = plugin(DEBEZIUM_PLUGIN);
+    const sinkPlugin = plugin(S3_SINK_PLUGIN);
 
     const kafka = new KafkaClusterArns(platform.kafkaClusterArn);
-    // Where and how big both connectors run: the platform's workload subnets and connectors' group.
+    // Where both connectors run: the platform's workload subnets and connectors' group.
     const placement: MskConnectPlacement = {
       bootstrapServers: platform.bootstrapBrokers,
       subnetIds: platform.workloadSubnetIds,
       securityGroupIds: [platform.connectorsSecurityGroupId],
-      capacity: connectors.capacity,
     };
     const connector = (kind: "debezium-source" | "s3-sink") => ({
       connectorName: naming.connector(kind),
@@ -140,54 +151,64 @@ export class ConnectorsStack extends PipelineStack {
       placement,
     });
 
-    const debeziumPlugin = plugins.get(DEBEZIUM_PLUGIN);
-    if (debeziumPlugin) {
-      this.debezium = new DebeziumSource(this, "Debezium", {
-        ...connector("debezium-source"),
-        plugin: debeziumPlugin,
-        region: props.region,
-        jsonSchemas: connectors.jsonSchemas,
-        offsetTopic: naming.debeziumOffsetTopic(),
-        credentialsSecretArn: props.capture.cdcSecretArn,
-        terraform: { join: Fn.join },
-        settings: {
-          databaseHost: platform.databaseAddress,
-          databasePort: Fn.tostring(platform.databasePort),
-          databaseName: props.databaseName,
-          credentialsSecretName: props.capture.cdcSecretName,
-          heartbeatTable: props.capture.heartbeatTable,
-          publicationName: props.capture.publicationName,
-          slotName: props.capture.replicationSlotName,
-          topicPrefix: connectors.topicPrefix,
-          tables: props.tables,
-          snapshotMode: connectors.snapshotMode,
-          heartbeatIntervalMs: connectors.heartbeatIntervalMs,
-          replicationFactor: props.replicationFactor,
-        },
-      });
-      this.debezium.movedFrom(PREVIOUS_ADDRESSES.debezium);
-    }
+    this.debezium = new DebeziumSource(this, "Debezium", {
+      ...connector("debezium-source"),
+      plugin: debeziumPlugin,
+      region: props.region,
+      jsonSchemas: connectors.jsonSchemas,
+      offsetTopic: naming.debeziumOffsetTopic(),
+      credentialsSecretArn: props.capture.cdcSecretArn,
+      // A rotated password (a new secret version, set on the role first) replaces the connector.
+      credentialsVersion: props.capture.cdcSecretVersionId,
+      mcuCount: connectors.source.mcuCount,
+      terraform: { join: Fn.join },
+      settings: {
+        databaseHost: platform.databaseAddress,
+        databasePort: Fn.tostring(platform.databasePort),
+        databaseName: props.databaseName,
+        credentialsSecretName: props.capture.cdcSecretName,
+        heartbeatTable: props.capture.heartbeatTable,
+        publicationName: props.capture.publicationName,
+        slotName: props.capture.replicationSlotName,
+        topicPrefix: connectors.topicPrefix,
+        tables: props.tables,
+        snapshotMode: connectors.snapshotMode,
+        heartbeatIntervalMs: connectors.heartbeatIntervalMs,
+        replicationFactor: props.replicationFactor,
+      },
+    });
+    this.debezium.movedFrom(PREVIOUS_ADDRESSES.debezium);
+    // The slot lives and dies with its reader: Debezium creates it on first start; destroy deletes the
+    // connector first, then drops the slot (psql, from the machine that runs destroy).
+    new ReplicationSlotLifecycle(this, "ReplicationSlot", {
+      slotName: props.capture.replicationSlotName,
+      connection: {
+        host: props.databaseConnectThrough?.host ?? platform.databaseAddress,
+        port: props.databaseConnectThrough?.port ?? platform.databasePort,
+        database: props.databaseName,
+      },
+      credentialsSecretArn: props.capture.cdcSecretArn,
+      region: props.region,
+    }).readBy(this.debezium.connector);
 
-    const sinkPlugin = plugins.get(S3_SINK_PLUGIN);
-    if (sinkPlugin) {
-      this.s3Sink = new S3Sink(this, "S3Sink", {
-        ...connector("s3-sink"),
-        plugin: sinkPlugin,
-        jsonSchemas: connectors.jsonSchemas,
-        bucketArn: platform.lakeBucketArn,
-        bucketKeyArn: platform.keyArn,
-        settings: {
-          topics: this.topics,
-          bucketName: platform.lakeBucketName,
-          region: props.region,
-          flushSize: connectors.flushSize,
-          rotateScheduleIntervalMs: connectors.rotateScheduleIntervalMs,
-        },
-        // The sink reads what the source creates: start it second.
-        after: this.debezium ? [this.debezium.connector] : [],
-      });
-      this.s3Sink.movedFrom(PREVIOUS_ADDRESSES.s3Sink);
-    }
+    this.s3Sink = new S3Sink(this, "S3Sink", {
+      ...connector("s3-sink"),
+      plugin: sinkPlugin,
+      jsonSchemas: connectors.jsonSchemas,
+      bucketArn: platform.lakeBucketArn,
+      bucketKeyArn: platform.keyArn,
+      capacity: connectors.sink.capacity,
+      settings: {
+        topics: this.topics,
+        bucketName: platform.lakeBucketName,
+        region: props.region,
+        flushSize: connectors.flushSize,
+        rotateScheduleIntervalMs: connectors.rotateScheduleIntervalMs,
+      },
+      // The sink reads what the source creates: start it second.
+      after: [this.debezium.connector],
+    });
+    this.s3Sink.movedFrom(PREVIOUS_ADDRESSES.s3Sink);
 
     new TerraformOutput(this, "change_topics", {
       value: this.topics,
@@ -197,15 +218,11 @@ export class ConnectorsStack extends PipelineStack {
       value: pluginBucket.name,
       description: "Connector plugin zips",
     });
-    if (this.debezium) {
-      new TerraformOutput(this, "debezium_connector_arn", { value: this.debezium.arn });
-    }
-    if (this.s3Sink) {
-      new TerraformOutput(this, "s3_sink_connector_arn", { value: this.s3Sink.arn });
-      new TerraformOutput(this, "lake_prefix", {
-        value: `s3://${platform.lakeBucketName}/${TOPICS_DIR}/`,
-        description: "Where the change events land: <topic>/year=/month=/day=/hour=/ JSON objects",
-      });
-    }
+    new TerraformOutput(this, "debezium_connector_arn", { value: this.debezium.arn });
+    new TerraformOutput(this, "s3_sink_connector_arn", { value: this.s3Sink.arn });
+    new TerraformOutput(this, "lake_prefix", {
+      value: `s3://${platform.lakeBucketName}/${TOPICS_DIR}/`,
+      description: "Where the change events land: <topic>/year=/month=/day=/hour=/ JSON objects",
+    });
   }
 }

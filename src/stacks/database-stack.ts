@@ -33,6 +33,11 @@ export interface CaptureReady {
   readonly cdcSecretArn: string;
   /** The secret's name: the MSK config provider takes a name, not an ARN. */
   readonly cdcSecretName: string;
+  /**
+   * The secret version holding the current password: new on each rotation (capture.cdcPasswordVersion),
+   * once the role has that password; the Debezium connector is replaced when it changes.
+   */
+  readonly cdcSecretVersionId: string;
   /** `schema.table` of Debezium's heartbeat table. */
   readonly heartbeatTable: string;
   readonly publicationName: string;
@@ -144,9 +149,10 @@ export class DatabaseStack extends PipelineStack {
         cdc_role_name: this.cdcRole.role.name,
         cdc_secret_arn: this.cdcRole.secret.arn,
         cdc_secret_name: this.cdcRole.secret.name,
+        cdc_secret_version_id: this.cdcRole.secretValue.versionId,
         heartbeat_table: heartbeatTable,
         publication_name: this.publication.publication.name,
-        replication_slot_name: this.publication.slot.name,
+        replication_slot_name: this.publication.slotName,
         captured_tables: capture.tables.map((t) => `${t.schema}.${t.table}`),
         capture_sql_sha256: this.tables.sqlSha256,
       },
@@ -154,13 +160,14 @@ export class DatabaseStack extends PipelineStack {
         ...grants,
         this.cdcRole.secretValue,
         this.cdcRole.password,
-        this.publication.slot,
+        this.publication.publication,
         this.tables.resource,
       ],
     });
     this.capture = {
       cdcSecretArn: ready.output.lookup("cdc_secret_arn"),
       cdcSecretName: ready.output.lookup("cdc_secret_name"),
+      cdcSecretVersionId: ready.output.lookup("cdc_secret_version_id"),
       heartbeatTable: ready.output.lookup("heartbeat_table"),
       publicationName: ready.output.lookup("publication_name"),
       replicationSlotName: ready.output.lookup("replication_slot_name"),

@@ -38,15 +38,17 @@ describe("npm run synth with an invalid config", () => {
 });
 
 describe("synth of the demo", () => {
-  it("writes all three stacks, warning once per missing connector zip", () => {
+  it("writes all three stacks, warning about the documentation address and the plugin pins not yet recorded", () => {
     const outdir = mkdtempSync(join(tmpdir(), "cdc-lake-cli-"));
     outdirs.push(outdir);
     const emptyConnectors = join(outdir, "connectors");
     const run = runSynth({ PIPELINE_CONFIG: "", CDC_CONNECTORS_DIR: emptyConnectors }, outdir);
     expect(run.code).toBe(0);
     expect(run.stderr.split("\n").filter(Boolean)).toEqual([
-      `warning: ${emptyConnectors}/debezium-postgres-2.3.7.Final-msk-config-providers-0.1.0.zip is missing: run npm run connectors:fetch (it downloads and verifies the connector zips) [demo-connectors]`,
-      `warning: ${emptyConnectors}/confluentinc-kafka-connect-s3-10.6.7.zip is missing: run npm run connectors:fetch (it downloads and verifies the connector zips) [demo-connectors]`,
+      // The demo's operator address is an RFC 5737 example: one line, with how to find yours.
+      "warning: database.allowedCidrs: 203.0.113.10/32 is a documentation address (RFC 5737), not yours: the database stack will time out reaching PostgreSQL until you replace it with your address (curl ifconfig.io)/32 [demo-platform]",
+      // connectors/connectors.lock.json is committed with its pins still unrecorded (no network here).
+      "warning: connectors/connectors.lock.json has no sha256 recorded yet for debezium-postgres-2.3.7.Final-msk-config-providers-0.1.0.zip, confluentinc-kafka-connect-s3-10.6.7.zip: run npm run connectors:fetch on a machine that reaches the vendors' sites, review the lock file's diff and commit it; until then the connectors stack's plan refuses [demo-connectors]",
     ]);
     for (const stack of ["demo-platform", "demo-database", "demo-connectors"]) {
       expect(existsSync(join(outdir, "stacks", stack, "cdk.tf.json")), stack).toBe(true);

@@ -5,6 +5,7 @@ import { DebeziumSource } from "../../src/constructs/msk-connect/debezium-source
 import { CLUSTER_ARN, connectorProps, only, statements, synthConstruct } from "./msk-connect-fixture";
 
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:t/postgres/cdc-AbCdEf";
+const SECRET_VERSION = "${aws_secretsmanager_secret_version.CdcSecretValue.version_id}";
 
 function synth(overrides: { jsonSchemas?: boolean } = {}) {
   return synthConstruct((scope) => {
@@ -14,6 +15,8 @@ function synth(overrides: { jsonSchemas?: boolean } = {}) {
       jsonSchemas: overrides.jsonSchemas ?? false,
       offsetTopic: "t-debezium.offsets",
       credentialsSecretArn: SECRET_ARN,
+      credentialsVersion: SECRET_VERSION,
+      mcuCount: 2,
       terraform: { join: Fn.join },
       settings: {
         databaseHost: "db.example",
@@ -66,27 +69,32 @@ describe("DebeziumSource (alone in a stack)", () => {
     );
   });
 
-  it("runs with IAM and TLS to the cluster, in the given subnets, with the given capacity", () => {
+  it("runs with IAM and TLS to the cluster, in the given subnets, on one provisioned worker of the given size", () => {
     expect(connector.kafka_cluster_client_authentication).toEqual({ authentication_type: "IAM" });
     expect(connector.kafka_cluster_encryption_in_transit).toEqual({ encryption_type: "TLS" });
     expect(connector.kafka_cluster.apache_kafka_cluster).toEqual({
       bootstrap_servers: "b-1.example:9098",
       vpc: { security_groups: ["sg-1"], subnets: ["subnet-1", "subnet-2"] },
     });
-    expect(connector.capacity.autoscaling).toMatchObject({
-      mcu_count: 2,
-      min_worker_count: 1,
-      max_worker_count: 3,
-      scale_in_policy: { cpu_utilization_percentage: 25 },
-      scale_out_policy: { cpu_utilization_percentage: 75 },
-    });
-    expect(connector.depends_on).toBeUndefined();
+    // One task (one slot reader): more workers would only rebalance.
+    expect(connector.capacity).toEqual({ provisioned_capacity: { mcu_count: 2, worker_count: 1 } });
   });
 
-  it("is replaced when its configuration changes (terraform_data tracker)", () => {
+  it("starts after its role's policy, not only its role", () => {
+    const policy = Object.keys(json.resource.aws_iam_role_policy);
+    expect(policy).toHaveLength(1);
+    expect(connector.depends_on).toEqual([`aws_iam_role_policy.${policy[0]}`]);
+  });
+
+  it("is replaced when its configuration or its credentials' secret version changes (terraform_data tracker)", () => {
     const tracker = Object.keys(json.resource.terraform_data)[0];
     expect(connector.lifecycle.replace_triggered_by).toEqual([`terraform_data.${tracker}`]);
-    expect(json.resource.terraform_data[tracker as string].input).toEqual(connector.connector_configuration);
+    expect(json.resource.terraform_data[tracker as string].input).toEqual({
+      ...connector.connector_configuration,
+      credentials_secret_version: SECRET_VERSION,
+    });
+    // The version is the tracker's only: the configuration (shown in the console) names the secret alone.
+    expect(JSON.stringify(connector.connector_configuration)).not.toContain("version_id");
   });
 
   it("owns a worker configuration named from its content: converters, the config provider, the offsets topic", () => {
@@ -95,10 +103,17 @@ describe("DebeziumSource (alone in a stack)", () => {
     expect(content.split("\n")).toEqual([
       "config.providers=secretsmanager",
       "config.providers.secretsmanager.class=com.amazonaws.kafka.config.providers.SecretsManagerConfigProvider",
+      "config.providers.secretsmanager.param.NotFoundStrategy=fail",
       "config.providers.secretsmanager.param.region=eu-west-1",
+      "consumer.reconnect.backoff.max.ms=10000",
+      "consumer.reconnect.backoff.ms=1000",
       "key.converter=org.apache.kafka.connect.json.JsonConverter",
       "key.converter.schemas.enable=false",
       "offset.storage.topic=t-debezium.offsets",
+      "producer.reconnect.backoff.max.ms=10000",
+      "producer.reconnect.backoff.ms=1000",
+      "reconnect.backoff.max.ms=10000",
+      "reconnect.backoff.ms=1000",
       "value.converter=org.apache.kafka.connect.json.JsonConverter",
       "value.converter.schemas.enable=false",
       "",

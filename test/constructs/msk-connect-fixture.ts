@@ -43,13 +43,6 @@ export function connectorProps(scope: Construct, kind: string): MskConnectorProp
       bootstrapServers: "b-1.example:9098",
       subnetIds: ["subnet-1", "subnet-2"],
       securityGroupIds: ["sg-1"],
-      capacity: {
-        mcuCount: 2,
-        minWorkerCount: 1,
-        maxWorkerCount: 3,
-        scaleInCpuPercent: 25,
-        scaleOutCpuPercent: 75,
-      },
     },
     plugin,
   };

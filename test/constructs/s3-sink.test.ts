@@ -13,6 +13,13 @@ function synth(options: { keyArn?: string } = {}) {
       jsonSchemas: false,
       bucketArn: BUCKET_ARN,
       bucketKeyArn: options.keyArn,
+      capacity: {
+        mcuCount: 2,
+        minWorkerCount: 1,
+        maxWorkerCount: 3,
+        scaleInCpuPercent: 25,
+        scaleOutCpuPercent: 75,
+      },
       settings: {
         topics: ["t.public.orders", "t.sales.items"],
         bucketName: "t-lake-123",
@@ -46,10 +53,61 @@ describe("S3Sink (alone in a stack)", () => {
     expect(connector.kafka_cluster_encryption_in_transit).toEqual({ encryption_type: "TLS" });
   });
 
+  it("autoscales with the given capacity", () => {
+    expect(connector.capacity).toEqual({
+      autoscaling: {
+        mcu_count: 2,
+        min_worker_count: 1,
+        max_worker_count: 3,
+        scale_in_policy: { cpu_utilization_percentage: 25 },
+        scale_out_policy: { cpu_utilization_percentage: 75 },
+      },
+    });
+  });
+
+  it("starts after its role's policy, and after what it is given (the source)", () => {
+    const policy = Object.keys(json.resource.aws_iam_role_policy);
+    expect(connector.depends_on).toEqual([`aws_iam_role_policy.${policy[0]}`]);
+    const after = synthConstruct((scope) => {
+      const props = connectorProps(scope, "s3-sink");
+      new S3Sink(scope, "S3Sink", {
+        ...props,
+        jsonSchemas: false,
+        bucketArn: BUCKET_ARN,
+        capacity: {
+          mcuCount: 1,
+          minWorkerCount: 1,
+          maxWorkerCount: 2,
+          scaleInCpuPercent: 20,
+          scaleOutCpuPercent: 80,
+        },
+        settings: {
+          topics: ["t.a"],
+          bucketName: "b",
+          region: "eu-west-1",
+          flushSize: 1,
+          rotateScheduleIntervalMs: 10000,
+        },
+        after: [props.plugin.plugin],
+      });
+    });
+    const connectorAfter = only(after, "aws_mskconnect_connector");
+    expect(connectorAfter.depends_on).toEqual([
+      `aws_iam_role_policy.${Object.keys(after.resource.aws_iam_role_policy)[0]}`,
+      `aws_mskconnect_custom_plugin.${Object.keys(after.resource.aws_mskconnect_custom_plugin)[0]}`,
+    ]);
+  });
+
   it("owns a worker configuration that flushes offsets every 10 s, named from its content", () => {
     const worker = only(json, "aws_mskconnect_worker_configuration");
     expect(worker.properties_file_content).toContain("offset.flush.interval.ms=10000\n");
     expect(worker.properties_file_content).not.toContain("config.providers");
+    // kafka.t3.small brokers accept 4 new IAM connections per second: back off on reconnects.
+    const lines = (worker.properties_file_content as string).split("\n");
+    for (const prefix of ["", "producer.", "consumer."]) {
+      expect(lines).toContain(`${prefix}reconnect.backoff.ms=1000`);
+      expect(lines).toContain(`${prefix}reconnect.backoff.max.ms=10000`);
+    }
     const hash = createHash("sha256").update(worker.properties_file_content).digest("hex").slice(0, 8);
     expect(worker.name).toBe(`t-s3-sink-worker-${hash}`);
   });

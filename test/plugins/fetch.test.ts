@@ -28,8 +28,9 @@ import {
   fileSystemError,
   formatLock,
 } from "../../src/plugins/fetch";
+import { lockForManifest, parseLock } from "../../src/plugins/lock";
 import { type ConnectorManifest, loadManifest } from "../../src/plugins/manifest";
-import { listZipEntries, readZipEntry } from "../../src/plugins/zip";
+import { buildZip, listZipEntries, readZipEntry } from "../../src/plugins/zip";
 import { PROJECT_ROOT } from "../support/cli";
 import {
   FIXTURE_ENTRIES,
@@ -60,6 +61,9 @@ const served: Record<string, Buffer> = {
   slipBackslash: withEntry("debezium-connector-postgres\\x.jar"),
   slipNul: withEntry("a\u0000b"),
   duplicate: withEntry("debezium-connector-postgres/postgresql-42.6.0.jar"),
+  // The same connectors as the vendor might republish them: valid, other bytes (stored, not deflated).
+  s3SinkRepublished: buildZip(FIXTURE_ENTRIES.s3Sink),
+  configProvidersRepublished: buildZip(FIXTURE_ENTRIES.configProviders),
 };
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
@@ -298,6 +302,9 @@ async function failure(options: FetchConnectorsOptions): Promise<ConnectorFetchE
   return error as ConnectorFetchError;
 }
 
+/** The sha256 of the Debezium plugin zip built from the fixtures (the merge is deterministic). */
+const MERGED_SHA256 = (writeConnectorsDir(join(tmp, "pins")).lock[MERGED] as { sha256: string }).sha256;
+
 /** The lock a fetch of the fixtures from their /files URLs records, bar the files in `omit`. */
 function fullLock(omit: readonly string[] = []): string {
   const entry = (key: string) => ({ sha256: sha256(served[key] as Buffer), url: `${base}/files/${key}` });
@@ -305,9 +312,18 @@ function fullLock(omit: readonly string[] = []): string {
     [DEBEZIUM]: entry("debezium"),
     [PROVIDERS]: entry("configProviders"),
     [S3_SINK]: entry("s3Sink"),
+    [MERGED]: { sha256: MERGED_SHA256, builtFrom: [DEBEZIUM, PROVIDERS] },
   };
   for (const file of omit) delete lock[file];
   return formatLock(lock);
+}
+
+/** The files whose pin the lock file records (sha256 not null), sorted. */
+function recordedIn(lockFile: string): string[] {
+  const lock = parseLock(readFileSync(lockFile, "utf8"), lockFile);
+  return Object.keys(lock)
+    .filter((file) => lock[file]?.sha256)
+    .sort();
 }
 
 /**
@@ -362,22 +378,22 @@ describe("fetchConnectors", () => {
     ] as const) {
       expect(readFileSync(join(dir, file)).equals(served[key] as Buffer)).toBe(true);
     }
-    expect(readFileSync(lockFile, "utf8")).toBe(
-      `${JSON.stringify(
-        {
-          [S3_SINK]: { sha256: sha256(served.s3Sink as Buffer), url: `${base}/files/s3Sink` },
-          [DEBEZIUM]: { sha256: sha256(served.debezium as Buffer), url: `${base}/files/debezium` },
-          [PROVIDERS]: {
-            sha256: sha256(served.configProviders as Buffer),
-            url: `${base}/files/configProviders`,
-          },
-        },
-        null,
-        2,
-      )}\n`,
-    );
-
     const merged = join(dir, MERGED);
+    // Every file pinned, the built plugin zip too: what synth names and keys the plugins by.
+    expect(readFileSync(lockFile, "utf8")).toBe(
+      formatLock({
+        [S3_SINK]: { sha256: sha256(served.s3Sink as Buffer), url: `${base}/files/s3Sink` },
+        [DEBEZIUM]: { sha256: sha256(served.debezium as Buffer), url: `${base}/files/debezium` },
+        [PROVIDERS]: {
+          sha256: sha256(served.configProviders as Buffer),
+          url: `${base}/files/configProviders`,
+        },
+        [MERGED]: { sha256: sha256(readFileSync(merged)), builtFrom: [DEBEZIUM, PROVIDERS] },
+      }),
+    );
+    expect(sha256(readFileSync(merged))).toBe(MERGED_SHA256);
+    expect(summary.pinned).toEqual([DEBEZIUM, PROVIDERS, S3_SINK, MERGED]);
+
     expect(listZipEntries(merged)).toEqual([
       ...FIXTURE_ENTRIES.debezium.map((e) => e.name),
       ...FIXTURE_ENTRIES.configProviders.map((e) => `msk-config-providers-0.1.0-with-dependencies/${e.name}`),
@@ -434,6 +450,7 @@ describe("fetchConnectors", () => {
     const summary = await fetchConnectors(options);
     expect(requests.length).toBe(before);
     expect(summary.sources.map((s) => s.status)).toEqual(["verified", "verified", "verified"]);
+    expect(summary.pinned).toEqual([]);
     expect(readFileSync(lockFile, "utf8")).toBe(lock);
     expect(readFileSync(join(dir, MERGED)).equals(merged)).toBe(true);
     expect(lines[0]).toBe(
@@ -479,7 +496,7 @@ describe("fetchConnectors", () => {
 
     const error = await failure(options);
     expect(error.message).toBe(
-      `${DEBEZIUM}: sha256 of the download from ${base}/files/debezium is ${sha256(served.debezium as Buffer)}, expected ${wrong} (${lockFile}); nothing was kept. Run npm run connectors:fetch again, or update its entry in ${lockFile} if the vendor republished it`,
+      `${DEBEZIUM}: sha256 of the download from ${base}/files/debezium is ${sha256(served.debezium as Buffer)}, expected ${wrong} (${lockFile}); nothing was kept. Run npm run connectors:fetch again, or, if the vendor republished it, check why and run npm run connectors:fetch -- --update-pin ${DEBEZIUM}`,
     );
     expect(zipsIn(dir)).toEqual([]);
     expect(readFileSync(lockFile, "utf8")).toBe(lock);
@@ -492,7 +509,7 @@ describe("fetchConnectors", () => {
     const error = await failure(options);
     const path = join(dir, S3_SINK);
     expect(error.message).toBe(
-      `${path}: sha256 is ${sha256(served.debezium as Buffer)}, expected ${sha256(served.s3Sink as Buffer)} (${lockFile}); delete ${path} and run npm run connectors:fetch again, or update its entry in ${lockFile} if the vendor republished it`,
+      `${path}: sha256 is ${sha256(served.debezium as Buffer)}, expected ${sha256(served.s3Sink as Buffer)} (${lockFile}); delete ${path} and run npm run connectors:fetch again, or, if the vendor republished it, check why and run npm run connectors:fetch -- --update-pin ${S3_SINK}`,
     );
   });
 
@@ -520,7 +537,7 @@ describe("fetchConnectors", () => {
     );
     // The source before it was downloaded and recorded; nothing of the failed one.
     expect(zipsIn(dir)).toEqual([DEBEZIUM]);
-    expect(Object.keys(JSON.parse(readFileSync(lockFile, "utf8")))).toEqual([DEBEZIUM]);
+    expect(recordedIn(lockFile)).toEqual([DEBEZIUM]);
   });
 
   it("fails if a redirect ends in an error, naming both URLs", async () => {
@@ -613,6 +630,108 @@ describe("fetchConnectors", () => {
       new RegExp(`^${lockFile}: invalid lock file: .*; restore it from git or fix it by hand$`),
     );
     expect(zipsIn(dir)).toHaveLength(4);
+  });
+});
+
+describe("fetchConnectors: pins (connectors.lock.json)", { timeout: 10_000 }, () => {
+  /** A folder with the lock a fresh checkout has: every file of the manifest, no pin recorded. */
+  function setupUnrecorded(m = manifest()) {
+    const run = setup(m);
+    mkdirSync(run.dir, { recursive: true });
+    writeFileSync(run.lockFile, formatLock(lockForManifest(m, {})));
+    return { ...run, lockBefore: readFileSync(run.lockFile, "utf8") };
+  }
+
+  it("records the unrecorded pins of a committed lock: only the null sha256 values change", async () => {
+    const run = setupUnrecorded();
+    expect(recordedIn(run.lockFile)).toEqual([]);
+    const summary = await fetchConnectors(run.options);
+    expect(summary.pinned).toEqual([DEBEZIUM, PROVIDERS, S3_SINK, MERGED]);
+    expect(readFileSync(run.lockFile, "utf8")).toBe(fullLock());
+    // A reviewable diff of the committed file: the same lines, each "sha256": null now a checksum.
+    const before = run.lockBefore.split("\n");
+    const after = readFileSync(run.lockFile, "utf8").split("\n");
+    expect(after).toHaveLength(before.length);
+    const changed = before.flatMap((line, i) => (line === after[i] ? [] : [[line, after[i]]]));
+    expect(changed).toHaveLength(4);
+    for (const [was, now] of changed) {
+      expect(was).toBe('    "sha256": null,');
+      expect(now).toMatch(/^ {4}"sha256": "[0-9a-f]{64}",$/);
+    }
+  });
+
+  it("verifies every later run against the recorded pins, the built plugin's too", async () => {
+    const run = setupUnrecorded();
+    await fetchConnectors(run.options);
+    const lock = readFileSync(run.lockFile, "utf8");
+    const summary = await fetchConnectors(run.options);
+    expect(summary.pinned).toEqual([]);
+    expect(readFileSync(run.lockFile, "utf8")).toBe(lock);
+  });
+
+  it("refuses a republished source until --update-pin names it, then pins the new file", async () => {
+    const run = setupLocked(manifest({ s3Sink: "/files/s3SinkRepublished" }));
+    const republished = sha256(served.s3SinkRepublished as Buffer);
+    const error = await failure(run.options);
+    expect(error.message).toBe(
+      `${S3_SINK}: sha256 of the download from ${base}/files/s3SinkRepublished is ${republished}, expected ${sha256(served.s3Sink as Buffer)} (${run.lockFile}); nothing was kept. Run npm run connectors:fetch again, or, if the vendor republished it, check why and run npm run connectors:fetch -- --update-pin ${S3_SINK}`,
+    );
+    expect(readFileSync(run.lockFile).equals(run.lockBefore)).toBe(true);
+
+    const summary = await fetchConnectors({ ...run.options, updatePins: [S3_SINK] });
+    expect(summary.pinned).toEqual([S3_SINK]);
+    expect(parseLock(readFileSync(run.lockFile, "utf8"), run.lockFile)[S3_SINK]?.sha256).toBe(republished);
+    expect(run.lines).toContain(
+      `updated the pin of ${S3_SINK} in ${run.lockFile}: sha256 ${sha256(served.s3Sink as Buffer).slice(0, 12)} is now ${republished.slice(0, 12)}`,
+    );
+    // The other pins are untouched.
+    expect(recordedIn(run.lockFile)).toEqual([DEBEZIUM, MERGED, PROVIDERS, S3_SINK].sort());
+    expect(parseLock(readFileSync(run.lockFile, "utf8"), run.lockFile)[MERGED]?.sha256).toBe(MERGED_SHA256);
+  });
+
+  it("pins the plugin built from an updated source again, as that source's update makes a new zip", async () => {
+    const run = setupLocked(manifest({ configProviders: "/files/configProvidersRepublished" }));
+    const summary = await fetchConnectors({ ...run.options, updatePins: [PROVIDERS] });
+    expect(summary.pinned).toEqual([PROVIDERS, MERGED]);
+    const lock = parseLock(readFileSync(run.lockFile, "utf8"), run.lockFile);
+    expect(lock[MERGED]?.sha256).toBe(sha256(readFileSync(join(run.dir, MERGED))));
+    expect(lock[MERGED]?.sha256).not.toBe(MERGED_SHA256);
+  });
+
+  it("refuses a built plugin zip that differs from its pin, keeps no such zip, and names --update-pin", async () => {
+    const run = setup();
+    mkdirSync(run.dir, { recursive: true });
+    const wrong = "1".repeat(64);
+    const lock = fullLock().replace(MERGED_SHA256, wrong);
+    writeFileSync(run.lockFile, lock);
+    const error = await failure(run.options);
+    const path = join(run.dir, MERGED);
+    expect(error.message).toBe(
+      `${path}: sha256 of the plugin zip built from ${DEBEZIUM} and ${PROVIDERS} is ${MERGED_SHA256}, expected ${wrong} (${run.lockFile}); nothing was kept. The merge is deterministic, so the sources or the merging code changed: if that is intended, check why and run npm run connectors:fetch -- --update-pin ${MERGED}`,
+    );
+    expect(existsSync(path)).toBe(false);
+    expect(readFileSync(run.lockFile, "utf8")).toBe(lock);
+  });
+
+  it("fails if --update-pin names a file the manifest does not have", async () => {
+    const run = setup();
+    const error = await failure({ ...run.options, updatePins: ["other.zip"] });
+    expect(error.message).toBe(
+      `--update-pin other.zip: not a file of the connectors manifest; expected one of ${[S3_SINK, DEBEZIUM, MERGED, PROVIDERS].sort().join(", ")}`,
+    );
+  });
+
+  it("reads a lock of the earlier format (sources only) and writes it in the current one", async () => {
+    const run = setup();
+    mkdirSync(run.dir, { recursive: true });
+    const entry = (key: string) => ({ sha256: sha256(served[key] as Buffer), url: `${base}/files/${key}` });
+    writeFileSync(
+      run.lockFile,
+      `${JSON.stringify({ [S3_SINK]: entry("s3Sink"), [DEBEZIUM]: entry("debezium"), [PROVIDERS]: entry("configProviders") }, null, 2)}\n`,
+    );
+    const summary = await fetchConnectors(run.options);
+    expect(summary.pinned).toEqual([MERGED]);
+    expect(readFileSync(run.lockFile, "utf8")).toBe(fullLock());
   });
 });
 
@@ -778,8 +897,8 @@ describe("fetchConnectors: unsafe zip entries (zip-slip)", { timeout: 10_000 }, 
     );
     expect(existsSync(join(run.dir, MERGED))).toBe(false);
     // Debezium came first and was recorded; nothing of the refused zip was.
-    expect(Object.keys(JSON.parse(readFileSync(run.lockFile, "utf8")))).toEqual([DEBEZIUM]);
-    expect(lockBefore.toString()).toBe("{}\n");
+    expect(recordedIn(run.lockFile)).toEqual([DEBEZIUM]);
+    expect(lockBefore.toString()).toBe(formatLock({}));
   });
 });
 
@@ -952,12 +1071,12 @@ describe("writeConnectorsDir (fixture for synth tests)", () => {
       "debezium-postgres": join(copy, MERGED),
       "s3-sink": join(copy, S3_SINK),
     });
-    // Same checksums; the URLs are the real manifest's.
+    // Same pins (the built plugin's too); the URLs are the real manifest's.
     const shas = (file: string) =>
-      Object.values(JSON.parse(readFileSync(file, "utf8")) as Record<string, { sha256: string }>).map(
-        (e) => e.sha256,
-      );
+      Object.entries(parseLock(readFileSync(file, "utf8"), file)).map(([f, e]) => [f, e.sha256]);
     expect(shas(join(tmp, "written", "lock.json"))).toEqual(shas(lockFile));
+    expect(shas(written.lockFile)).toEqual(shas(lockFile));
+    expect(recordedIn(lockFile)).toHaveLength(4);
   });
 });
 
@@ -1086,9 +1205,7 @@ describe("npm run connectors:fetch", { timeout: 20_000 }, () => {
         .filter((r) => r.startsWith("/gate/") || r.startsWith("/files/"))
         .sort(),
     ).toEqual(["/files/configProviders", "/files/s3Sink", "/gate/debezium"]);
-    expect(Object.keys(JSON.parse(readFileSync(lockFile, "utf8"))).sort()).toEqual(
-      [DEBEZIUM, PROVIDERS, S3_SINK].sort(),
-    );
+    expect(recordedIn(lockFile)).toEqual([DEBEZIUM, MERGED, PROVIDERS, S3_SINK].sort());
     expect(zipsIn(dir).sort()).toEqual([S3_SINK, MERGED, DEBEZIUM, PROVIDERS].sort());
   });
 
@@ -1107,8 +1224,8 @@ describe("npm run connectors:fetch", { timeout: 20_000 }, () => {
     expect(readFileSync(join(dir, S3_SINK)).equals(served.s3Sink as Buffer)).toBe(true);
   });
 
-  it("downloads, prints one line per plugin ready, exits 0", async () => {
-    const { args, dir } = cliArgs(manifest());
+  it("downloads, prints one line per plugin ready and the pins to review, exits 0", async () => {
+    const { args, dir, lockFile } = cliArgs(manifest());
     const run = await runCli(args);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
@@ -1118,6 +1235,37 @@ describe("npm run connectors:fetch", { timeout: 20_000 }, () => {
       `ready ${join(dir, MERGED)} (${(merged.length / 1024 / 1024).toFixed(1)} MB, sha256 ${sha256(merged).slice(0, 12)})`,
       `ready ${join(dir, S3_SINK)} (${((served.s3Sink as Buffer).length / 1024 / 1024).toFixed(1)} MB, sha256 ${sha256(served.s3Sink as Buffer).slice(0, 12)})`,
     ]);
+    expect(run.stdout.split("\n").filter((l) => l.startsWith("pinned "))).toEqual([
+      `pinned ${DEBEZIUM}, ${PROVIDERS}, ${S3_SINK}, ${MERGED} in ${lockFile}: review the diff (git diff ${lockFile}), commit it, and run npm run docs (connectors/README.md shows the pins)`,
+    ]);
+    const again = await runCli(args);
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toContain("pinned ");
+  });
+
+  it("takes --update-pin <file>, repeatable, and refuses an unknown file in one line", async () => {
+    const { args, dir, lockFile } = cliArgs(manifest());
+    expect((await runCli(args)).code).toBe(0);
+    // The vendor republishes the sink: the next fetch refuses it, naming the command that accepts it.
+    rmSync(join(dir, S3_SINK));
+    const republished = cliArgs(manifest({ s3Sink: "/files/s3SinkRepublished" }), dir).args;
+    const refused = await runCli(republished);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /run npm run connectors:fetch -- --update-pin confluentinc-kafka-connect-s3-10\.6\.7\.zip\n$/,
+    );
+    const updated = await runCli([...republished, "--update-pin", S3_SINK, "--update-pin", DEBEZIUM]);
+    expect(updated.stderr).toBe("");
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toContain(`pinned ${S3_SINK} in ${lockFile}: review the diff`);
+    expect(parseLock(readFileSync(lockFile, "utf8"), lockFile)[S3_SINK]?.sha256).toBe(
+      sha256(served.s3SinkRepublished as Buffer),
+    );
+    const unknown = await runCli([...republished, "--update-pin", "nope.zip"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(
+      /^--update-pin nope\.zip: not a file of the connectors manifest; expected one of .*\n$/,
+    );
   });
 
   it("fails with one line on stderr, exit 1 and no stack trace", async () => {

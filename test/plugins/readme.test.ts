@@ -9,7 +9,8 @@ import {
   renderPluginTable,
   withPluginTable,
 } from "../../scripts/lib/connectors-readme";
-import { loadManifest } from "../../src/plugins/manifest";
+import { lockForManifest, readLock } from "../../src/plugins/lock";
+import { LOCK_FILE, loadManifest } from "../../src/plugins/manifest";
 
 describe("connectors/README.md", () => {
   const readme = readFileSync(CONNECTORS_README, "utf8");
@@ -30,6 +31,21 @@ describe("connectors/README.md", () => {
       expect(row).toContain(`\`${plugin.connectorClass}\``);
       for (const source of plugin.sources) expect(row).toContain(`](${source.url})`);
     }
+  });
+
+  it("shows each plugin zip's pin from connectors.lock.json, or that it is not recorded yet", () => {
+    const lock = lockForManifest(manifest, {});
+    const sink = manifest.plugins.find((p) => p.id === "s3-sink");
+    const pinned = { ...lock, [sink?.file ?? ""]: { sha256: "ab".repeat(32), url: "https://example.test" } };
+    const rows = renderPluginTable(manifest, pinned)
+      .split("\n")
+      .filter((line) => line.startsWith("| `"));
+    expect(rows.find((r) => r.startsWith("| `s3-sink`"))).toMatch(/ \| `(ab){8}…` +\| /);
+    expect(rows.find((r) => r.startsWith("| `debezium-postgres`"))).toMatch(
+      / \| \*\*not recorded yet\*\* +\| /,
+    );
+    // The committed README shows the committed lock's pins.
+    expect(table).toBe(renderPluginTable(manifest, readLock(LOCK_FILE)));
   });
 
   it("keeps exactly one pair of markers", () => {

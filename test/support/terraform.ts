@@ -1,6 +1,6 @@
 /** A synthesized stack's copy on which the Terraform tier runs terraform. */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TerraformTier } from "../../scripts/lib/terraform-tools";
@@ -12,16 +12,30 @@ export interface TerraformRun {
   readonly output: string;
 }
 
+export interface StackWorkdirOptions {
+  /**
+   * Where the copy goes below its temp folder, e.g. `cdktf.out/stacks/demo-connectors`: a stack's paths
+   * relative to its folder (`../../../connectors/<zip>`) then resolve inside that temp folder, as they
+   * do in the project ({@link StackWorkdir.root} is the project's stand-in).
+   * @default - the temp folder itself
+   */
+  readonly pathInProject?: string;
+}
+
 /** A working copy of a synthesized stack in its own temp folder, with terraform commands on it. */
 export class StackWorkdir {
   readonly dir: string;
+  /** The temp folder: `dir`, or the stand-in project root `dir` is below (`pathInProject`). */
+  readonly root: string;
   private readonly env: NodeJS.ProcessEnv;
 
   constructor(
     private readonly tier: TerraformTier,
     stackDir: string,
+    options: StackWorkdirOptions = {},
   ) {
-    this.dir = mkdtempSync(join(tmpdir(), "cdc-lake-tf-"));
+    this.root = mkdtempSync(join(tmpdir(), "cdc-lake-tf-"));
+    this.dir = options.pathInProject ? join(this.root, options.pathInProject) : this.root;
     cpSync(stackDir, this.dir, { recursive: true });
     const cliConfig = join(this.dir, ".terraformrc");
     // An empty CLI config: no credentials helpers, no network mirrors of the user's machine.
@@ -103,7 +117,66 @@ export class StackWorkdir {
     return JSON.parse(json);
   }
 
-  cleanup(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+  /**
+   * Makes the copy's `terraform_remote_state` reads work offline: writes a local state file holding
+   * `outputs` for each remote state named (e.g. `cross-stack-reference-input-demo-platform`) and points
+   * that read at it, in an override file that exists only in this temp copy. Every remote state the
+   * stack reads must be given. Sensitive, as cdktf's cross-stack outputs are.
+   */
+  fakeRemoteStates(outputs: Record<string, Record<string, unknown>>): void {
+    const json = JSON.parse(readFileSync(join(this.dir, "cdk.tf.json"), "utf8"));
+    const reads = Object.keys(json.data?.terraform_remote_state ?? {});
+    const missing = reads.filter((name) => !(name in outputs));
+    if (missing.length > 0) throw new Error(`fakeRemoteStates: no outputs given for ${missing.join(", ")}`);
+    const overrides: Record<string, { config: { path: string } }> = {};
+    for (const name of reads) {
+      const path = join(this.dir, `fake-${name}.tfstate`);
+      const values = outputs[name] as Record<string, unknown>;
+      writeFileSync(
+        path,
+        JSON.stringify({
+          version: 4,
+          terraform_version: "1.11.0",
+          serial: 1,
+          lineage: `fake-${name}`,
+          outputs: Object.fromEntries(
+            Object.entries(values).map(([key, value]) => [
+              key,
+              { value, type: ctyType(value), sensitive: true },
+            ]),
+          ),
+          resources: [],
+          check_results: null,
+        }),
+      );
+      overrides[name] = { config: { path } };
+    }
+    writeFileSync(
+      join(this.dir, "zz_remote_state_override.tf.json"),
+      JSON.stringify({ data: { terraform_remote_state: overrides } }),
+    );
   }
+
+  /** The outputs the copy reads from `remoteState` (`data.terraform_remote_state.<name>.outputs.<output>`). */
+  remoteOutputsRead(remoteState: string): string[] {
+    const text = readFileSync(join(this.dir, "cdk.tf.json"), "utf8");
+    const pattern = new RegExp(`data\\.terraform_remote_state\\.${remoteState}\\.outputs\\.([\\w-]+)`, "g");
+    return [...new Set([...text.matchAll(pattern)].map((m) => m[1] as string))].sort();
+  }
+
+  cleanup(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** The type of a JSON value as Terraform's state file writes it (cty's JSON type notation). */
+function ctyType(value: unknown): unknown {
+  if (typeof value === "string") return "string";
+  if (typeof value === "number") return "number";
+  if (typeof value === "boolean") return "bool";
+  if (Array.isArray(value)) return ["tuple", value.map(ctyType)];
+  if (value && typeof value === "object") {
+    return ["object", Object.fromEntries(Object.entries(value).map(([k, v]) => [k, ctyType(v)]))];
+  }
+  throw new Error(`ctyType: no Terraform type for ${JSON.stringify(value)}`);
 }

@@ -3,9 +3,10 @@
  * jars (each a real, valid zip holding a manifest) instead of megabytes of classes.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildPlugin, type ConnectorLock, formatLock } from "../../src/plugins/fetch";
+import { buildPlugin, isSingleSourcePlugin } from "../../src/plugins/fetch";
+import { type ConnectorLock, formatLock } from "../../src/plugins/lock";
 import { type ConnectorManifest, loadManifest, type SourceSpec } from "../../src/plugins/manifest";
 import { buildZip, writeZip, type ZipInput } from "../../src/plugins/zip";
 
@@ -120,14 +121,20 @@ export interface ConnectorsDir {
   readonly plugins: Record<string, string>;
   /** Path of each source zip, by file name. */
   readonly sources: Record<string, string>;
-  /** What a fetch would have recorded in connectors.lock.json. */
+  /** What a fetch would have recorded in connectors.lock.json: every source's pin and every built plugin's. */
   readonly lock: ConnectorLock;
+  /**
+   * `<dir>/connectors.lock.json`, holding `lock`: synth reads the repository's lock, so point it here
+   * (loadPlugins' lockFile, or CDC_CONNECTORS_LOCK) to synthesize with these zips pinned.
+   */
+  readonly lockFile: string;
 }
 
 /**
  * Writes a complete connectors/ folder for `manifest` (default: the real connectors/connectors.json):
- * every source zip, and every merged plugin built exactly as `npm run connectors:fetch` builds it. Writes
- * the lock file too when `lockFile` is given. Point synth at `dir` to run it with all plugins present.
+ * every source zip, every merged plugin built exactly as `npm run connectors:fetch` builds it, and the lock
+ * that pins them in `<dir>/connectors.lock.json` (and in `lockFile` too when given). Point synth at `dir`
+ * (and at that lock) to run it with all plugins present and pinned.
  */
 export function writeConnectorsDir(
   dir: string,
@@ -148,9 +155,19 @@ export function writeConnectorsDir(
   for (const plugin of manifest.plugins) {
     buildPlugin(plugin, dir);
     plugins[plugin.id] = join(dir, plugin.file);
+    if (!isSingleSourcePlugin(plugin)) {
+      lock[plugin.file] = {
+        sha256: createHash("sha256")
+          .update(readFileSync(plugins[plugin.id] as string))
+          .digest("hex"),
+        builtFrom: plugin.sources.map((s) => s.file),
+      };
+    }
   }
+  const lockFile = join(dir, "connectors.lock.json");
+  writeFileSync(lockFile, formatLock(lock));
   if (options.lockFile) writeFileSync(options.lockFile, formatLock(lock));
-  return { dir, plugins, sources, lock };
+  return { dir, plugins, sources, lock, lockFile };
 }
 
 /**
@@ -184,4 +201,20 @@ export function zipWithRawNames(entries: readonly ZipInput[]): Buffer {
     at += 46 + zip.readUInt16LE(at + 28) + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
   }
   return zip;
+}
+
+/**
+ * Runs `run` with CDC_CONNECTORS_LOCK set to `lockFile` (then restores it): what synth reads the pins
+ * from instead of the repository's connectors/connectors.lock.json, for tests that synthesize with
+ * fixture zips and their pins (e.g. `withPins(zips.lockFile, () => synthesize(config, { connectorsDir }))`).
+ */
+export function withPins<T>(lockFile: string, run: () => T): T {
+  const before = process.env.CDC_CONNECTORS_LOCK;
+  process.env.CDC_CONNECTORS_LOCK = lockFile;
+  try {
+    return run();
+  } finally {
+    if (before === undefined) delete process.env.CDC_CONNECTORS_LOCK;
+    else process.env.CDC_CONNECTORS_LOCK = before;
+  }
 }

@@ -3,7 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { buildPipelineApp } from "../../src/app";
 import { loadConfigFile } from "../../src/cli/load-config";
+import { formatLock, lockForManifest } from "../../src/plugins/lock";
+import { loadManifest } from "../../src/plugins/manifest";
 import { buildZip, readZipDirectory, readZipEntry } from "../../src/plugins/zip";
 import {
   byPath,
@@ -14,17 +17,26 @@ import {
   synthesize,
   type TerraformJson,
 } from "../support/synth";
-import { writeConnectorsDir } from "../support/zip-fixtures";
+import { withPins, writeConnectorsDir } from "../support/zip-fixtures";
 
 const root = mkdtempSync(join(tmpdir(), "cdc-lake-connectors-"));
 const zips = writeConnectorsDir(join(root, "connectors"));
-const demo = synthesize(loadConfigFile(DEMO_CONFIG), { connectorsDir: zips.dir });
+/** Synth with the fixture zips in `dir`, pinned by `lockFile` (default: the fixtures' own pins). */
+const synthWithZips = (config: Parameters<typeof synthesize>[0], dir = zips.dir, lockFile = zips.lockFile) =>
+  withPins(lockFile, () => synthesize(config, { connectorsDir: dir }));
+const demo = synthWithZips(loadConfigFile(DEMO_CONFIG));
 const stack = demo.stacks["demo-connectors"] ?? {};
 afterAll(() => {
   demo.cleanup();
   rmSync(root, { recursive: true, force: true });
 });
 
+const S3_SINK_ZIP = "confluentinc-kafka-connect-s3-10.6.7.zip";
+/** The connectors stack's warnings, as cdktf writes them in manifest.json (and the CLI prints them). */
+const warningsOf = (synth: { outdir: string }): string[] =>
+  JSON.parse(readFileSync(join(synth.outdir, "manifest.json"), "utf8")).stacks[
+    "demo-connectors"
+  ].annotations.map((a: { message: string }) => a.message);
 const PLATFORM = "data.terraform_remote_state.cross-stack-reference-input-demo-platform.outputs";
 const DATABASE = "data.terraform_remote_state.cross-stack-reference-input-demo-database.outputs";
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
@@ -36,9 +48,10 @@ describe("demo-connectors: plugins", () => {
   const plugins = byPath(stack, "aws_mskconnect_custom_plugin");
   const objects = byPath(stack, "aws_s3_object");
 
-  it("uploads each zip under a key holding its sha256, and names the plugin from it", () => {
+  it("uploads each zip under a key holding its pinned sha256, and names the plugin from it", () => {
     for (const [id, path] of Object.entries(zips.plugins)) {
       const hash = sha256(path);
+      expect(zips.lock[path.split("/").pop() as string]?.sha256).toBe(hash);
       expect(objects[`demo-connectors/Plugin-${id}/Zip`]).toMatchObject({
         bucket: refTo(stack, "demo-connectors/PluginBucket/Resource", "bucket"),
         key: `plugins/${id}/${hash}.zip`,
@@ -58,20 +71,45 @@ describe("demo-connectors: plugins", () => {
     }
   });
 
-  it("makes a new plugin when the zip changes", () => {
+  it("makes a new plugin when the pin changes, and only then: a local zip never changes the identity", () => {
     const other = writeConnectorsDir(join(root, "other"));
     // Same manifest, different bytes: rebuild the sink zip uncompressed.
     const path = other.plugins["s3-sink"] as string;
     const entries = readZipDirectory(path).map((e) => ({ name: e.name, data: readZipEntry(path, e.name) }));
     writeFileSync(path, buildZip(entries, { compress: false }));
-    const changed = synthesize(loadConfigFile(DEMO_CONFIG), { connectorsDir: other.dir });
-    const before = byPath(stack, "aws_mskconnect_custom_plugin")["demo-connectors/Plugin-s3-sink/Resource"]
-      ?.name;
-    const after = byPath(changed.stacks["demo-connectors"] ?? {}, "aws_mskconnect_custom_plugin")[
-      "demo-connectors/Plugin-s3-sink/Resource"
-    ]?.name;
-    expect(after).not.toBe(before);
+    const sinkOf = (json: TerraformJson) =>
+      byPath(json, "aws_mskconnect_custom_plugin")["demo-connectors/Plugin-s3-sink/Resource"]?.name;
+    // The other zip with the old pins: the same plugin (and the plan refuses the zip).
+    const sameRepo = synthWithZips(loadConfigFile(DEMO_CONFIG), other.dir);
+    expect(sinkOf(sameRepo.stacks["demo-connectors"] ?? {})).toBe(sinkOf(stack));
+    sameRepo.cleanup();
+    // Its pin updated (as --update-pin records it): a new plugin.
+    const lockFile = join(root, "other.lock.json");
+    const lock = { ...zips.lock, [S3_SINK_ZIP]: { sha256: sha256(path), url: "https://example.test" } };
+    writeFileSync(lockFile, formatLock(lock));
+    const changed = synthWithZips(loadConfigFile(DEMO_CONFIG), other.dir, lockFile);
+    expect(sinkOf(changed.stacks["demo-connectors"] ?? {})).toBe(
+      `cdc-lake-demo-s3-sink-${sha256(path).slice(0, 8)}`,
+    );
+    expect(sinkOf(changed.stacks["demo-connectors"] ?? {})).not.toBe(sinkOf(stack));
     changed.cleanup();
+  });
+
+  it("refuses the plan unless the zip is there and is the pinned one (preconditions on the upload)", () => {
+    const upload = objects["demo-connectors/Plugin-s3-sink/Zip"] as TerraformJson;
+    const pin = zips.lock[S3_SINK_ZIP]?.sha256;
+    const local = "local.connector_zip_s3_sink";
+    expect(stack.locals.connector_zip_s3_sink).toEqual({ path: zips.plugins["s3-sink"], sha256: pin });
+    expect(upload.lifecycle.precondition).toEqual([
+      {
+        condition: `\${try(fileexists(${local}.path), false)}`,
+        error_message: `${zips.dir}/${S3_SINK_ZIP} is missing: run npm run connectors:fetch (it downloads and verifies the connector zips)`,
+      },
+      {
+        condition: `\${try(filesha256(${local}.path), ${local}.sha256) == ${local}.sha256}`,
+        error_message: `${zips.dir}/${S3_SINK_ZIP} is not the zip pinned in ${zips.lockFile}: its sha256 is \${try(filesha256(${local}.path), "unreadable")}, expected ${pin}. Delete it and run npm run connectors:fetch; if the vendor republished it, check why and run npm run connectors:fetch -- --update-pin ${S3_SINK_ZIP}`,
+      },
+    ]);
   });
 
   it("keeps the zips in their own private bucket", () => {
@@ -91,8 +129,9 @@ describe("demo-connectors: both connectors", () => {
     }
   });
 
-  it("autoscale as the seed does: 1 MCU, 1 to 2 workers, CPU thresholds", () => {
-    expect(debezium.capacity).toEqual({
+  it("run Debezium on one provisioned worker (one task), and autoscale the sink as the seed does", () => {
+    expect(debezium.capacity).toEqual({ provisioned_capacity: { mcu_count: 1, worker_count: 1 } });
+    expect(sink.capacity).toEqual({
       autoscaling: {
         mcu_count: 1,
         min_worker_count: 1,
@@ -101,6 +140,24 @@ describe("demo-connectors: both connectors", () => {
         scale_out_policy: { cpu_utilization_percentage: 80 },
       },
     });
+  });
+
+  it("size each from its own setting: connectors.source.mcuCount, connectors.sink.capacity", () => {
+    const sized = synthWithZips(
+      demoWith((d) => {
+        d.connectors = { source: { mcuCount: 2 }, sink: { capacity: { mcuCount: 4, maxWorkerCount: 5 } } };
+      }),
+    );
+    const json = byPath(sized.stacks["demo-connectors"] ?? {}, "aws_mskconnect_connector");
+    expect(json["demo-connectors/Debezium/Resource"]?.capacity).toEqual({
+      provisioned_capacity: { mcu_count: 2, worker_count: 1 },
+    });
+    expect(json["demo-connectors/S3Sink/Resource"]?.capacity.autoscaling).toMatchObject({
+      mcu_count: 4,
+      min_worker_count: 1,
+      max_worker_count: 5,
+    });
+    sized.cleanup();
   });
 
   it("reach MSK over its IAM brokers from the connectors' group and subnets", () => {
@@ -129,15 +186,35 @@ describe("demo-connectors: both connectors", () => {
 
   it("are replaced, not updated, when their configuration changes (provider issue 47004)", () => {
     const tracker = stack.resource.terraform_data.Debezium_Configuration_F28AF76C;
-    expect(tracker.input).toEqual(debezium.connector_configuration);
+    const { credentials_secret_version: _, ...configuration } = tracker.input;
+    expect(configuration).toEqual(debezium.connector_configuration);
     expect(debezium.lifecycle).toEqual({
       replace_triggered_by: ["terraform_data.Debezium_Configuration_F28AF76C"],
     });
     expect(sink.lifecycle.replace_triggered_by).toEqual(["terraform_data.S3Sink_Configuration_7D2B49ED"]);
+    expect(stack.resource.terraform_data.S3Sink_Configuration_7D2B49ED.input).toEqual(
+      sink.connector_configuration,
+    );
   });
 
-  it("start the sink after the source", () => {
-    expect(sink.depends_on).toEqual(["aws_mskconnect_connector.Debezium_43DF331C"]);
+  it("replace Debezium when the CDC password rotates: its tracker holds the database stack's secret version", () => {
+    const tracker = stack.resource.terraform_data.Debezium_Configuration_F28AF76C;
+    expect(tracker.input.credentials_secret_version).toBe(
+      `\${${DATABASE}.cross-stack-output-terraform_dataCaptureReadyoutputcdc_secret_version_id}`,
+    );
+    // Not in the configuration MSK Connect shows: that names the secret only.
+    expect(JSON.stringify(debezium.connector_configuration)).not.toContain("cdc_secret_version_id");
+  });
+
+  it("start after their role's policy, and the sink after the source", () => {
+    expect(debezium.depends_on).toEqual([
+      "aws_iam_role_policy.Debezium_Role_Permissions_BCAE58B0",
+      "terraform_data.ReplicationSlot_4CEBE375",
+    ]);
+    expect(sink.depends_on).toEqual([
+      "aws_iam_role_policy.S3Sink_Role_Permissions_707B3F59",
+      "aws_mskconnect_connector.Debezium_43DF331C",
+    ]);
   });
 
   it("keep a deployed pipeline's roles, worker configurations and logs: moved from their previous addresses", () => {
@@ -234,10 +311,19 @@ describe("demo-connectors: Debezium", () => {
     expect(content.trim().split("\n")).toEqual([
       "config.providers=secretsmanager",
       "config.providers.secretsmanager.class=com.amazonaws.kafka.config.providers.SecretsManagerConfigProvider",
+      // A wrong secret name fails loudly instead of becoming an empty password (0.1.0 defaults to ignore).
+      "config.providers.secretsmanager.param.NotFoundStrategy=fail",
       "config.providers.secretsmanager.param.region=us-east-1",
+      // kafka.t3.small brokers accept 4 new IAM connections per second: back off on reconnects.
+      "consumer.reconnect.backoff.max.ms=10000",
+      "consumer.reconnect.backoff.ms=1000",
       "key.converter=org.apache.kafka.connect.json.JsonConverter",
       "key.converter.schemas.enable=false",
       "offset.storage.topic=cdc-lake-demo-debezium-source.offsets",
+      "producer.reconnect.backoff.max.ms=10000",
+      "producer.reconnect.backoff.ms=1000",
+      "reconnect.backoff.max.ms=10000",
+      "reconnect.backoff.ms=1000",
       "value.converter=org.apache.kafka.connect.json.JsonConverter",
       "value.converter.schemas.enable=false",
     ]);
@@ -248,10 +334,7 @@ describe("demo-connectors: Debezium", () => {
   });
 
   it("embeds schemas when the config asks", () => {
-    const withSchemas = synthesize(
-      demoWith((d) => (d.connectors = { jsonSchemas: true })),
-      { connectorsDir: zips.dir },
-    );
+    const withSchemas = synthWithZips(demoWith((d) => (d.connectors = { jsonSchemas: true })));
     const worker = byPath(withSchemas.stacks["demo-connectors"] ?? {}, "aws_mskconnect_worker_configuration")[
       "demo-connectors/Debezium/WorkerConfiguration/Resource"
     ];
@@ -269,7 +352,7 @@ describe("demo-connectors: S3 sink", () => {
 
   it("reads exactly the topics Debezium writes (one source of truth)", () => {
     expect(config.topics).toBe("cdc-lake-demo.public.student");
-    const multi = synthesize(
+    const multi = synthWithZips(
       demoWith((d) => {
         d.capture.tables.push({
           schema: "sales",
@@ -278,7 +361,6 @@ describe("demo-connectors: S3 sink", () => {
         });
         d.connectors = { topicPrefix: "shop" };
       }),
-      { connectorsDir: zips.dir },
     );
     const json = byPath(multi.stacks["demo-connectors"] ?? {}, "aws_mskconnect_connector");
     const source = json["demo-connectors/Debezium/Resource"]?.connector_configuration;
@@ -296,6 +378,11 @@ describe("demo-connectors: S3 sink", () => {
       "demo-connectors/S3Sink/WorkerConfiguration/Resource"
     ] as TerraformJson;
     expect(worker.properties_file_content).toContain("offset.flush.interval.ms=10000\n");
+    const lines = (worker.properties_file_content as string).split("\n");
+    for (const prefix of ["", "producer.", "consumer."]) {
+      expect(lines).toContain(`${prefix}reconnect.backoff.ms=1000`);
+      expect(lines).toContain(`${prefix}reconnect.backoff.max.ms=10000`);
+    }
   });
 
   it("writes plain JSON to the lake bucket, partitioned by hour, within a bounded delay", () => {
@@ -410,24 +497,152 @@ describe("demo-connectors: execution roles", () => {
   });
 });
 
-describe("demo-connectors: missing zips", () => {
-  const missing = synthesize(loadConfigFile(DEMO_CONFIG), { connectorsDir: join(root, "absent") });
+describe("demo-connectors: a fresh clone (no zips on disk, no pin recorded)", () => {
+  // The repository's lock as committed today: every pin null.
+  const lockFile = join(root, "unrecorded.lock.json");
+  writeFileSync(lockFile, formatLock(lockForManifest(loadManifest(), {})));
+  const absent = join(root, "absent");
+  const fresh = synthWithZips(loadConfigFile(DEMO_CONFIG), absent, lockFile);
+  const json = fresh.stacks["demo-connectors"] ?? {};
+  afterAll(() => fresh.cleanup());
+  const names = (type: string) => Object.keys(byPath(json, type)).sort();
+
+  it("declares the whole stack: both plugins and connectors, their roles, policies, worker configurations and logs", () => {
+    expect(names("aws_mskconnect_custom_plugin")).toEqual([
+      "demo-connectors/Plugin-debezium-postgres/Resource",
+      "demo-connectors/Plugin-s3-sink/Resource",
+    ]);
+    expect(names("aws_s3_object")).toEqual([
+      "demo-connectors/Plugin-debezium-postgres/Zip",
+      "demo-connectors/Plugin-s3-sink/Zip",
+    ]);
+    expect(names("aws_mskconnect_connector")).toEqual([
+      "demo-connectors/Debezium/Resource",
+      "demo-connectors/S3Sink/Resource",
+    ]);
+    expect(names("aws_iam_role")).toEqual([
+      "demo-connectors/Debezium/Role/Resource",
+      "demo-connectors/S3Sink/Role/Resource",
+    ]);
+    expect(names("aws_iam_role_policy")).toEqual([
+      "demo-connectors/Debezium/Role/Permissions",
+      "demo-connectors/S3Sink/Role/Permissions",
+    ]);
+    expect(names("aws_mskconnect_worker_configuration")).toHaveLength(2);
+    expect(names("aws_cloudwatch_log_group")).toEqual([
+      "demo-connectors/Debezium/Logs/Resource",
+      "demo-connectors/S3Sink/Logs/Resource",
+    ]);
+    // The same connectors, roles and outputs as with the zips: only the plugins' identity differs.
+    const without = ({ "//": _, ...r }: TerraformJson) => r;
+    for (const type of ["aws_iam_role", "aws_iam_role_policy", "aws_cloudwatch_log_group"]) {
+      expect(Object.values<TerraformJson>(json.resource[type]).map(without)).toEqual(
+        Object.values<TerraformJson>(stack.resource[type]).map(without),
+      );
+    }
+    expect(Object.keys(json.output).sort()).toEqual(Object.keys(stack.output).sort());
+  });
+
+  it("reads the platform's and the database's outputs, so it depends on both stacks", () => {
+    expect(Object.keys(json.data.terraform_remote_state).sort()).toEqual([
+      "cross-stack-reference-input-demo-database",
+      "cross-stack-reference-input-demo-platform",
+    ]);
+    const manifest = JSON.parse(readFileSync(join(fresh.outdir, "manifest.json"), "utf8"));
+    expect(manifest.stacks["demo-connectors"].dependencies.sort()).toEqual([
+      "demo-database",
+      "demo-platform",
+    ]);
+    const connector = byPath(json, "aws_mskconnect_connector")["demo-connectors/Debezium/Resource"];
+    expect(connector?.connector_configuration["slot.name"]).toBe(
+      `\${${DATABASE}.cross-stack-output-terraform_dataCaptureReadyoutputreplication_slot_name}`,
+    );
+  });
+
+  it("keys and names the plugins as unpinned, and reads each zip by its path relative to the stack folder", () => {
+    const upload = byPath(json, "aws_s3_object")["demo-connectors/Plugin-s3-sink/Zip"];
+    expect(upload).toMatchObject({
+      key: "plugins/s3-sink/unpinned.zip",
+      source_hash: "unpinned",
+      source: `${absent}/${S3_SINK_ZIP}`,
+    });
+    expect(
+      byPath(json, "aws_mskconnect_custom_plugin")["demo-connectors/Plugin-s3-sink/Resource"]?.name,
+    ).toBe("cdc-lake-demo-s3-sink-unpinned");
+  });
+
+  it("refuses the plan while a pin is unrecorded, saying how to record it", () => {
+    const upload = byPath(json, "aws_s3_object")["demo-connectors/Plugin-debezium-postgres/Zip"];
+    expect(upload?.lifecycle.precondition).toEqual([
+      {
+        condition: '${local.connector_zip_debezium_postgres.sha256 != "unpinned"}',
+        error_message: `the sha256 of debezium-postgres-2.3.7.Final-msk-config-providers-0.1.0.zip is not recorded in ${lockFile} yet: run npm run connectors:fetch on a machine that reaches the vendors' sites, review the lock file's diff and commit it, then synthesize again`,
+      },
+    ]);
+  });
+
+  it("warns once, in one line naming every unrecorded pin", () => {
+    const warnings = warningsOf(fresh);
+    expect(warnings).toEqual([
+      `${lockFile} has no sha256 recorded yet for debezium-postgres-2.3.7.Final-msk-config-providers-0.1.0.zip, ${S3_SINK_ZIP}: run npm run connectors:fetch on a machine that reaches the vendors' sites, review the lock file's diff and commit it; until then the connectors stack's plan refuses`,
+    ]);
+  });
+});
+
+describe("demo-connectors: pinned, zips missing", () => {
+  const missing = synthWithZips(loadConfigFile(DEMO_CONFIG), join(root, "absent-pinned"));
   const json = missing.stacks["demo-connectors"] ?? {};
   afterAll(() => missing.cleanup());
 
-  it("declares no plugin or connector, and a check whose precondition refuses the plan", () => {
-    expect(json.resource.aws_mskconnect_connector).toBeUndefined();
-    expect(json.resource.aws_mskconnect_custom_plugin).toBeUndefined();
-    const check = json.resource.terraform_data.PluginZipsCheck;
-    expect(check.lifecycle.precondition).toEqual([
-      {
-        condition: "${length(local.missing_connector_zips) == 0}",
-        error_message: json.locals.missing_connector_zips.join("\n"),
-      },
+  it("is the same stack as with the zips, bar the paths, and warns once per missing zip", () => {
+    const plugins = byPath(json, "aws_mskconnect_custom_plugin");
+    expect(Object.values(plugins).map((p) => p.name)).toEqual(
+      Object.values(byPath(stack, "aws_mskconnect_custom_plugin")).map((p) => p.name),
+    );
+    expect(warningsOf(missing)).toEqual([
+      `${join(root, "absent-pinned")}/debezium-postgres-2.3.7.Final-msk-config-providers-0.1.0.zip is missing: run npm run connectors:fetch (it downloads and verifies the connector zips)`,
+      `${join(root, "absent-pinned")}/${S3_SINK_ZIP} is missing: run npm run connectors:fetch (it downloads and verifies the connector zips)`,
     ]);
-    expect(json.locals.missing_connector_zips).toEqual([
-      `${join(root, "absent")}/debezium-postgres-2.3.7.Final-msk-config-providers-0.1.0.zip is missing: run npm run connectors:fetch (it downloads and verifies the connector zips)`,
-      `${join(root, "absent")}/confluentinc-kafka-connect-s3-10.6.7.zip is missing: run npm run connectors:fetch (it downloads and verifies the connector zips)`,
+  });
+});
+
+describe("demo-connectors: an app given no plugin descriptions (buildPipelineApp(config, []))", () => {
+  it("still declares both plugins and connectors, unpinned, and says so", () => {
+    const outdir = mkdtempSync(join(root, "no-plugins-"));
+    buildPipelineApp(loadConfigFile(DEMO_CONFIG), [], { outdir }).app.synth();
+    const json = JSON.parse(readFileSync(join(outdir, "stacks", "demo-connectors", "cdk.tf.json"), "utf8"));
+    expect(
+      Object.values<TerraformJson>(json.resource.aws_mskconnect_custom_plugin).map((p) => p.name),
+    ).toEqual(["cdc-lake-demo-debezium-postgres-unpinned", "cdc-lake-demo-s3-sink-unpinned"]);
+    expect(Object.keys(json.resource.aws_mskconnect_connector)).toHaveLength(2);
+    expect(warningsOf({ outdir })).toEqual([
+      "the app was given no description of the connector plugin(s) debezium-postgres, s3-sink: declared unpinned, so the plan refuses them",
     ]);
+  });
+});
+
+describe("demo-connectors: the replication slot ends with Debezium", () => {
+  const slot = stack.resource.terraform_data.ReplicationSlot_4CEBE375;
+
+  it("drops Debezium's slot after the connector is deleted, reaching PostgreSQL as the database stack does", () => {
+    expect(slot.input).toEqual({
+      slot_name: `\${${DATABASE}.cross-stack-output-terraform_dataCaptureReadyoutputreplication_slot_name}`,
+      host: `\${${PLATFORM}.cross-stack-output-aws_db_instanceDatabase_B269D8BBaddress}`,
+      port: `\${${PLATFORM}.cross-stack-output-aws_db_instanceDatabase_B269D8BBport}`,
+      database: "msk_db",
+      credentials_secret_arn: `\${${DATABASE}.cross-stack-output-terraform_dataCaptureReadyoutputcdc_secret_arn}`,
+      region: "us-east-1",
+    });
+    expect(slot.provisioner.map((p: TerraformJson) => p["local-exec"].when)).toEqual(["destroy"]);
+    expect(debezium.depends_on).toContain("terraform_data.ReplicationSlot_4CEBE375");
+  });
+
+  it("reaches PostgreSQL through database.connectThrough when the config sets it", () => {
+    const tunnel = synthWithZips(
+      demoWith((d) => (d.database.connectThrough = { host: "localhost", port: 15432 })),
+    );
+    const input = tunnel.stacks["demo-connectors"]?.resource.terraform_data.ReplicationSlot_4CEBE375.input;
+    expect(input).toMatchObject({ host: "localhost", port: 15432 });
+    tunnel.cleanup();
   });
 });

@@ -455,8 +455,8 @@ export const CaptureSchema = z
     slotName: pgSlotName()
       .optional()
       .describe(
-        "Logical replication slot (pgoutput) Debezium reads; managed by the database stack, so destroy drops " +
-          "it. Default: <project>_<environment>_slot.",
+        "Logical replication slot (pgoutput) Debezium reads: Debezium creates it on first start, and destroying " +
+          "the connectors stack drops it, so no slot outlives its reader. Default: <project>_<environment>_slot.",
       ),
     heartbeatSchema: pgSchemaName()
       .default("cdc")

@@ -1,12 +1,15 @@
 import { z } from "zod";
 import { addProblem, int32 } from "../fields";
 
+const mcuCount = () =>
+  z
+    .union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])
+    .default(1)
+    .describe("MSK Connect units per worker (1 MCU = 1 vCPU, 4 GiB): 1, 2, 4 or 8.");
+
 const CapacitySchema = z
   .strictObject({
-    mcuCount: z
-      .union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])
-      .default(1)
-      .describe("MSK Connect units per worker (1 MCU = 1 vCPU, 4 GiB): 1, 2, 4 or 8."),
+    mcuCount: mcuCount(),
     minWorkerCount: z.number().int().min(1).max(10).default(1).describe("Fewest workers."),
     maxWorkerCount: z.number().int().min(1).max(10).default(2).describe("Most workers."),
     scaleInCpuPercent: z
@@ -41,7 +44,24 @@ const CapacitySchema = z
     }
   })
   .prefault({})
-  .describe("Autoscaled capacity of each connector, as in the seed lab.");
+  .describe("Autoscaled capacity of the S3 sink: workers are added and removed on CPU, as in the seed lab.");
+
+const SourceSchema = z
+  .strictObject({
+    mcuCount: mcuCount(),
+  })
+  .prefault({})
+  .describe(
+    "The Debezium source runs on one provisioned worker of this size: its PostgreSQL connector always " +
+      "runs one task (a replication slot has one reader), so more workers would only cost and rebalance.",
+  );
+
+const SinkSchema = z
+  .strictObject({
+    capacity: CapacitySchema,
+  })
+  .prefault({})
+  .describe("The S3 sink, autoscaled.");
 
 export const ConnectorsSchema = z
   .strictObject({
@@ -79,7 +99,8 @@ export const ConnectorsSchema = z
         "S3 sink rotate.schedule.interval.ms: wall-clock time after which an open file is committed even if " +
           "no new record arrives. Bounds the delay from a database change to an S3 object.",
       ),
-    capacity: CapacitySchema,
+    source: SourceSchema,
+    sink: SinkSchema,
   })
   .prefault({})
   .describe("The Debezium source and S3 sink connectors on MSK Connect (Kafka Connect 2.7.1).");

@@ -1,4 +1,5 @@
 import type { Construct } from "constructs";
+import type { McuCount } from "../../config/pipeline-config";
 import {
   type DebeziumSettings,
   debeziumConnectorConfiguration,
@@ -9,6 +10,9 @@ import {
 import { heartbeatTopic } from "../../kafka-connect/topics";
 import { KafkaActions } from "./kafka-cluster-arns";
 import { MskConnector, type MskConnectorProps } from "./msk-connector";
+
+/** The replacement tracker's key for the credentials secret's version (beside the configuration's keys). */
+export const CREDENTIALS_VERSION_KEY = "credentials_secret_version";
 
 export interface DebeziumSourceProps extends MskConnectorProps {
   /** The connector's settings (database, publication, slot, topics). */
@@ -22,12 +26,23 @@ export interface DebeziumSourceProps extends MskConnectorProps {
   readonly jsonSchemas: boolean;
   /** Terraform's functions (cdktf's Fn), for the secret reference. */
   readonly terraform: TerraformFunctions;
+  /** MSK Connect units of its one worker. */
+  readonly mcuCount: McuCount;
+  /**
+   * The version of the credentials secret (its version id): a new one (a rotated password) replaces the
+   * connector, so its task logs in with the new password instead of failing on its next reconnect. Held by
+   * the replacement tracker only: the configuration still names the secret, never a version.
+   */
+  readonly credentialsVersion: string;
 }
 
 /**
  * The Debezium PostgreSQL source on MSK Connect: reads the publication through its slot and writes one
  * topic per captured table, creating the topics itself (MSK has auto-creation off). Its role may
  * produce to those topics and the heartbeat topic, keep its offsets, and read the CDC role's secret.
+ *
+ * One provisioned worker: the PostgreSQL connector always runs one task (a slot has one reader), so
+ * autoscaling would only add cost and rebalances against a role with a connection limit.
  */
 export class DebeziumSource extends MskConnector {
   /** The change topics, one per captured table. */
@@ -40,6 +55,8 @@ export class DebeziumSource extends MskConnector {
       description: `Debezium PostgreSQL source: ${settings.tables.length} table(s) of ${settings.databaseName}`,
       configuration: debeziumConnectorConfiguration(settings, props.terraform),
       workerProperties: debeziumWorkerProperties(props.region, props.jsonSchemas, props.offsetTopic),
+      capacity: { provisioned: { mcuCount: props.mcuCount, workerCount: 1 } },
+      replaceWhen: { [CREDENTIALS_VERSION_KEY]: props.credentialsVersion },
       consumerGroups: [],
       statements: [
         {

@@ -1,5 +1,6 @@
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
+import type { ConnectorCapacity } from "../../config/pipeline-config";
 import {
   type S3SinkSettings,
   s3SinkConnectorConfiguration,
@@ -20,6 +21,8 @@ export interface S3SinkProps extends MskConnectorProps {
   readonly jsonSchemas: boolean;
   /** What must be running first: the source that creates the topics. */
   readonly after?: ITerraformDependable[];
+  /** Autoscaled: workers are added and removed on CPU. */
+  readonly capacity: ConnectorCapacity;
 }
 
 /**
@@ -34,6 +37,7 @@ export class S3Sink extends MskConnector {
       description: `Confluent S3 sink: ${settings.topics.length} topic(s) to the data lake as JSON`,
       configuration: s3SinkConnectorConfiguration(settings),
       workerProperties: s3SinkWorkerProperties(props.jsonSchemas),
+      capacity: { autoscaling: props.capacity },
       consumerGroups: [connectGroup(props.connectorName)],
       statements: [
         {
