@@ -26,6 +26,10 @@ export interface PipelineStackProps {
  * provider with the pipeline's default tags.
  */
 export abstract class PipelineStack extends TerraformStack {
+  /** This stack's Terraform JSON, once every stack is prepared for synth (see toTerraform). */
+  private synthesized?: { [key: string]: unknown };
+  private prepared = false;
+
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id);
     this.addOverride("terraform.required_version", REQUIRED_TERRAFORM_VERSION);
@@ -46,5 +50,23 @@ export abstract class PipelineStack extends TerraformStack {
       backend.addOverride("use_lockfile", true);
     }
     new AwsProvider(this, "aws", { region: props.region, defaultTags: [{ tags: { ...props.tags } }] });
+  }
+
+  /** cdktf prepares every stack (cross-stack outputs included) before it synthesizes any. */
+  override prepareStack(): void {
+    super.prepareStack();
+    this.prepared = true;
+    this.synthesized = undefined;
+  }
+
+  /**
+   * Synth asks for a stack's JSON twice, with nothing changing in between: the guardrails aspect reads it,
+   * then cdktf writes it. Once the stacks are prepared, the second call returns the first's result.
+   */
+  override toTerraform(): { [key: string]: unknown } {
+    if (!this.prepared) return super.toTerraform();
+    const json = this.synthesized ?? super.toTerraform();
+    this.synthesized = json;
+    return json;
   }
 }
