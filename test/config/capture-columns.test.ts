@@ -2,22 +2,8 @@ import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/cli/load-config";
 import { parseConfig } from "../../src/config/parse";
 import { parseColumnType } from "../../src/config/sections/capture";
-import { ConfigError } from "../../src/errors";
 import { renderColumns, renderColumnType } from "../../src/sql/columns";
-import { DEMO_CONFIG, demoConfigData } from "../support/synth";
-
-/** The problems a config gives, one string per line, or [] when it is valid. */
-function problemsOf(change: (data: Record<string, any>) => void): string[] {
-  const data = demoConfigData();
-  change(data);
-  try {
-    parseConfig(data, "test.yaml");
-    return [];
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return [...error.problems];
-  }
-}
+import { DEMO_CONFIG, demoConfigData, problemsOf } from "../support/synth";
 
 /** The demo with its one table's columns replaced. */
 const withColumns = (columns: unknown[]) =>

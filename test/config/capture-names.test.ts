@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { Naming } from "../../src/config/naming";
-import { parseConfig } from "../../src/config/parse";
 import {
   POSTGRES_15_RESERVED_WORDS,
   pgColumnName,
@@ -12,20 +11,7 @@ import {
   pgTableName,
   rdsMasterUsername,
 } from "../../src/config/postgres-names";
-import { ConfigError } from "../../src/errors";
-import { demoConfigData } from "../support/synth";
-
-function problemsOf(change: (data: Record<string, any>) => void): string[] {
-  const data = demoConfigData();
-  change(data);
-  try {
-    parseConfig(data, "test.yaml");
-    return [];
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return [...error.problems];
-  }
-}
+import { problemsOf } from "../support/synth";
 
 /** The first issue's message for `value`, or undefined when accepted. */
 function refusal(builder: () => { safeParse: (v: unknown) => any }, value: string): string | undefined {

@@ -4,21 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/parse";
-import { ConfigError } from "../../src/errors";
-import { demoConfigData } from "../support/synth";
-
-/** The problems of the demo config changed by `change`, one string per line, or [] when it is valid. */
-function problemsOf(change: (data: Record<string, any>) => void): string[] {
-  const data = demoConfigData();
-  change(data);
-  try {
-    parseConfig(data, "test.yaml");
-    return [];
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return [...error.problems];
-  }
-}
+import { demoConfigData, problemsOf } from "../support/synth";
 
 function configWith(change: (data: Record<string, any>) => void) {
   const data = demoConfigData();

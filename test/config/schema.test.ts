@@ -1,21 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/cli/load-config";
 import { parseConfig } from "../../src/config/parse";
-import { ConfigError } from "../../src/errors";
-import { DEMO_CONFIG, demoConfigData } from "../support/synth";
-
-/** The problems a config gives, one string per line, or [] when it is valid. */
-function problemsOf(change: (data: Record<string, any>) => void): string[] {
-  const data = demoConfigData();
-  change(data);
-  try {
-    parseConfig(data, "test.yaml");
-    return [];
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return [...error.problems];
-  }
-}
+import { DEMO_CONFIG, demoConfigData, problemsOf } from "../support/synth";
 
 describe("the demo config", () => {
   const config = loadConfigFile(DEMO_CONFIG);

@@ -7,6 +7,7 @@ import { loadConfigFile } from "../../src/cli/load-config";
 import { loadPlugins } from "../../src/cli/load-plugins";
 import { parseConfig } from "../../src/config/parse";
 import type { PipelineConfig } from "../../src/config/pipeline-config";
+import { ConfigError } from "../../src/errors";
 
 export const DEMO_CONFIG = "config/demo.yaml";
 
@@ -20,6 +21,19 @@ export function demoWith(change: (data: Record<string, any>) => void): PipelineC
   const data = demoConfigData();
   change(data);
   return parseConfig(data, "test");
+}
+
+/** The problems of the demo config changed by `change`, one string per line, or [] when it is valid. */
+export function problemsOf(change: (data: Record<string, any>) => void): string[] {
+  const data = demoConfigData();
+  change(data);
+  try {
+    parseConfig(data, "test.yaml");
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return [...error.problems];
+  }
 }
 
 export interface Synthesized {
