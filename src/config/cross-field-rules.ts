@@ -12,9 +12,32 @@ import {
   NAME_PART_PATTERN,
 } from "./fields";
 import { Naming } from "./naming";
-import { pgPublicationName, pgRoleName, pgSlotName } from "./postgres-names";
+import { PG_NAME_MAX_LENGTH, pgPublicationName, pgRoleName, pgSlotName } from "./postgres-names";
 import { availabilityZonesOf, defaultSubnetCidrs } from "./resolve";
 import type { ConfigFile } from "./schema";
+import { ConnectorsSchema } from "./sections/connectors";
+
+/** Kafka's longest topic name (the log directory `<topic>-<partition>` must fit a 255-byte file name). */
+export const KAFKA_TOPIC_MAX_LENGTH = 249;
+
+/**
+ * The problem with the change topic of `table` (`<topicPrefix>.<schema>.<table>`, kafka-connect/topics.ts),
+ * in Kafka's words, or undefined when Kafka accepts its name.
+ * @see https://kafka.apache.org/documentation/#topicconfigs (Topic.MAX_NAME_LENGTH)
+ */
+export function changeTopicNameProblem(
+  topicPrefix: string,
+  table: { schema: string; table: string },
+): string | undefined {
+  // The topic's name as changeTopic() builds it; not imported: the config model is a leaf.
+  const topic = `${topicPrefix}.${table.schema}.${table.table}`;
+  if (topic.length <= KAFKA_TOPIC_MAX_LENGTH) return undefined;
+  return (
+    `got ${table.schema}.${table.table}, whose change topic "${topic}" would be ${topic.length} characters; ` +
+    `expected at most ${KAFKA_TOPIC_MAX_LENGTH} (Kafka's limit on a topic name <topicPrefix>.<schema>.<table>): ` +
+    `shorten connectors.topicPrefix ("${topicPrefix}", ${topicPrefix.length} characters) or the names`
+  );
+}
 
 export function checkCrossFieldRules(c: ConfigFile, ctx: z.RefinementCtx): void {
   const problem = (path: (string | number)[], message: string) => addProblem(ctx, path, message);
@@ -160,6 +183,32 @@ export function checkCrossFieldRules(c: ConfigFile, ctx: z.RefinementCtx): void 
         );
       }
     }
+  }
+
+  // Kafka topics: each captured table's change topic has a name Kafka accepts, once its parts are within
+  // their own limits (a part over its limit has its own problem; zod runs this rule after format problems).
+  const topicPrefix = c.connectors.topicPrefix ?? naming.defaultTopicPrefix();
+  const withinOwnLimit = (name: string) => name.length <= PG_NAME_MAX_LENGTH;
+  const prefixValid = ConnectorsSchema.unwrap().shape.topicPrefix.safeParse(c.connectors.topicPrefix).success;
+  c.capture.tables.forEach((table, i) => {
+    // A derived prefix is judged once project and environment are valid (they have their own messages).
+    const prefixKnown = c.connectors.topicPrefix !== undefined ? prefixValid : namesValid;
+    if (!prefixKnown || !withinOwnLimit(table.schema) || !withinOwnLimit(table.table)) return;
+    const topicProblem = changeTopicNameProblem(topicPrefix, table);
+    if (topicProblem) problem(["capture", "tables", i], topicProblem);
+  });
+
+  // The connectors' IAM grants cover `<topicPrefix>.*`: Debezium's offsets topic must stay outside it.
+  const offsets = naming.debeziumOffsetTopic();
+  if (
+    namesValid &&
+    c.connectors.topicPrefix !== undefined &&
+    offsets.startsWith(`${c.connectors.topicPrefix}.`)
+  ) {
+    problem(
+      ["connectors", "topicPrefix"],
+      `got "${c.connectors.topicPrefix}"; expected a prefix other than Debezium's connector name: the sink may read <topicPrefix>.*, which would include Debezium's offsets topic ${offsets}`,
+    );
   }
 
   const cdcRole = c.capture.cdcRoleName ?? naming.defaultCdcRole();

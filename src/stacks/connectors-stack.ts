@@ -9,6 +9,7 @@ import type { MskConnectPlacement } from "../constructs/msk-connect/msk-connecto
 import { S3Sink } from "../constructs/msk-connect/s3-sink";
 import { ReplicationSlotLifecycle } from "../constructs/postgres/replication-slot-lifecycle";
 import { PrivateBucket } from "../constructs/storage/private-bucket";
+import { ConfigProblems } from "../errors";
 import { debeziumTopics } from "../kafka-connect/debezium-settings";
 import { TOPICS_DIR } from "../kafka-connect/s3-sink-settings";
 import { type PluginArtifact, pluginWarnings } from "../plugins/inspect-plugin";
@@ -90,6 +91,43 @@ const PREVIOUS_ADDRESSES = {
 } as const;
 
 /**
+ * Kafka Connect keeps a connector's configuration (and each task's) as one record of its config topic, and
+ * the worker's producer refuses a record over its max.request.size, 1 MiB unless set otherwise. MSK Connect's
+ * API sets no size of its own on connectorConfiguration (a map of strings).
+ * @see https://kafka.apache.org/documentation/#producerconfigs_max.request.size
+ */
+export const CONNECT_CONFIG_RECORD_MAX_BYTES = 1_048_576;
+/** Room kept for the configuration's keys and values that do not grow with tables, and the record's framing. */
+export const CONNECT_CONFIG_FIXED_RESERVE_BYTES = 16_384;
+
+/**
+ * The problem with the connector configuration values that grow with the captured tables (Debezium's
+ * `table.include.list`, the sink's `topics`), in the words of the config, or undefined when they fit.
+ */
+export function connectorConfigurationProblem(
+  tables: readonly { schema: string; table: string }[],
+  topics: readonly string[],
+): string | undefined {
+  const allowed = CONNECT_CONFIG_RECORD_MAX_BYTES - CONNECT_CONFIG_FIXED_RESERVE_BYTES;
+  const values = [
+    ["the Debezium source's table.include.list", tables.map((t) => `${t.schema}.${t.table}`).join(",")],
+    ["the S3 sink's topics", topics.join(",")],
+  ] as const;
+  for (const [what, value] of values) {
+    const bytes = Buffer.byteLength(value, "utf8");
+    if (bytes > allowed) {
+      return (
+        `capture.tables: got ${tables.length} tables; ${what} would be ${bytes.toLocaleString("en-US")} bytes, ` +
+        `over the ${allowed.toLocaleString("en-US")} a connector configuration has room for (Kafka Connect stores it ` +
+        `as one record of at most ${CONNECT_CONFIG_RECORD_MAX_BYTES.toLocaleString("en-US")} bytes, the ` +
+        "producer's max.request.size): capture fewer tables, or shorter names, per pipeline"
+      );
+    }
+  }
+  return undefined;
+}
+
+/**
  * `<env>-connectors`: the seed's two connectors on MSK Connect (Kafka Connect 2.7.1): Debezium reads the
  * database stack's publication through its slot and writes one topic per table; the S3 sink writes those
  * topics to the data lake as JSON. AWS provider only: applying it needs no path to PostgreSQL; destroying it
@@ -105,6 +143,8 @@ export class ConnectorsStack extends PipelineStack {
     super(scope, id, props);
     const { naming, connectors, platform } = props;
     this.topics = debeziumTopics({ topicPrefix: connectors.topicPrefix, tables: props.tables });
+    const configurationProblem = connectorConfigurationProblem(props.tables, this.topics);
+    if (configurationProblem) throw new ConfigProblems([configurationProblem]);
 
     // Plugins: named and keyed by their pins, so the stack is complete with or without the zips on disk;
     // their uploads' preconditions refuse the plan until each zip is there and is the pinned one.
@@ -198,6 +238,7 @@ export class ConnectorsStack extends PipelineStack {
       bucketArn: platform.lakeBucketArn,
       bucketKeyArn: platform.keyArn,
       capacity: connectors.sink.capacity,
+      topicPrefix: connectors.topicPrefix,
       settings: {
         topics: this.topics,
         bucketName: platform.lakeBucketName,

@@ -6,11 +6,12 @@ import { connectorProps, only, statements, synthConstruct } from "./msk-connect-
 const BUCKET_ARN = "arn:aws:s3:::t-lake-123";
 const KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1111-2222";
 
-function synth(options: { keyArn?: string } = {}) {
+function synth(options: { keyArn?: string; topics?: string[] } = {}) {
   return synthConstruct((scope) => {
     new S3Sink(scope, "S3Sink", {
       ...connectorProps(scope, "s3-sink"),
       jsonSchemas: false,
+      topicPrefix: "t",
       bucketArn: BUCKET_ARN,
       bucketKeyArn: options.keyArn,
       capacity: {
@@ -21,7 +22,7 @@ function synth(options: { keyArn?: string } = {}) {
         scaleOutCpuPercent: 75,
       },
       settings: {
-        topics: ["t.public.orders", "t.sales.items"],
+        topics: options.topics ?? ["t.public.orders", "t.sales.items"],
         bucketName: "t-lake-123",
         region: "eu-west-1",
         flushSize: 500,
@@ -73,6 +74,7 @@ describe("S3Sink (alone in a stack)", () => {
       new S3Sink(scope, "S3Sink", {
         ...props,
         jsonSchemas: false,
+        topicPrefix: "t",
         bucketArn: BUCKET_ARN,
         capacity: {
           mcuCount: 1,
@@ -128,10 +130,9 @@ describe("S3Sink (alone in a stack)", () => {
       "connect-t-s3-sink",
     ]);
     expect(bySid.ChangeTopics.actions).toEqual(["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"]);
-    expect(bySid.ChangeTopics.resources.map((r: string) => r.split("/").pop())).toEqual([
-      "t.public.orders",
-      "t.sales.items",
-    ]);
+    // The source's topics by their prefix: one ARN however many tables.
+    expect(bySid.ChangeTopics.resources).toHaveLength(1);
+    expect(bySid.ChangeTopics.resources[0]).toMatch(/:topic\/"\)\}\/t\.\*$/);
     expect(bySid.LakeBucket.resources).toEqual([BUCKET_ARN]);
     expect(bySid.LakeObjects.resources).toEqual([`${BUCKET_ARN}/cdc/*`]);
     expect(bySid.LakeKey).toMatchObject({
@@ -141,6 +142,12 @@ describe("S3Sink (alone in a stack)", () => {
         { test: "StringEquals", variable: "kms:ViaService", values: ["s3.eu-west-1.amazonaws.com"] },
       ],
     });
+  });
+
+  it("fails if a topic is outside the topic prefix its role may read", () => {
+    expect(() => synth({ topics: ["t.public.orders", "other.public.orders", "t-x.public.a"] })).toThrow(
+      'S3 sink t-s3-sink: got topics other.public.orders, t-x.public.a; expected topics below the topic prefix "t." (its role may read only those)',
+    );
   });
 
   it("asks for no key permission when the bucket has no KMS key of the pipeline", () => {

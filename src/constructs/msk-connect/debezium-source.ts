@@ -8,7 +8,7 @@ import {
   type TerraformFunctions,
 } from "../../kafka-connect/debezium-settings";
 import { heartbeatTopic } from "../../kafka-connect/topics";
-import { KafkaActions } from "./kafka-cluster-arns";
+import { changeTopics, KafkaActions } from "./kafka-cluster-arns";
 import { MskConnector, type MskConnectorProps } from "./msk-connector";
 
 /** The replacement tracker's key for the credentials secret's version (beside the configuration's keys). */
@@ -39,7 +39,8 @@ export interface DebeziumSourceProps extends MskConnectorProps {
 /**
  * The Debezium PostgreSQL source on MSK Connect: reads the publication through its slot and writes one
  * topic per captured table, creating the topics itself (MSK has auto-creation off). Its role may
- * produce to those topics and the heartbeat topic, keep its offsets, and read the CDC role's secret.
+ * produce to the topics under its topic prefix (`<topicPrefix>.*`) and to the heartbeat topic, keep its
+ * offsets, and read the CDC role's secret.
  *
  * One provisioned worker: the PostgreSQL connector always runs one task (a slot has one reader), so
  * autoscaling would only add cost and rebalances against a role with a connection limit.
@@ -69,7 +70,10 @@ export class DebeziumSource extends MskConnector {
           sid: "ChangeAndHeartbeatTopics",
           effect: "Allow",
           actions: [...KafkaActions.produce],
-          resources: [...topics, heartbeatTopic(settings.topicPrefix)].map((t) => kafka.topic(t)),
+          // By the topic prefix, not per table: one ARN per table passes IAM's policy size limit at ~90 tables.
+          resources: [changeTopics(settings.topicPrefix), heartbeatTopic(settings.topicPrefix)].map((t) =>
+            kafka.topic(t),
+          ),
         },
         {
           sid: "CdcRoleCredentials",

@@ -38,6 +38,16 @@ export class KafkaClusterArns {
  * @see https://docs.aws.amazon.com/msk/latest/developerguide/msk-connect-manage-connector-offsets.html
  */
 export const internalTopics = (connectorName: string) => `__amazon_msk_connect_*_${connectorName}_*`;
+/**
+ * A source's change topics, `<topicPrefix>.<schema>.<table>` (kafka-connect/topics.ts changeTopic), as one
+ * IAM topic pattern: one ARN however many tables are captured, where one ARN per table passes IAM's
+ * 10,240-character limit on a role's inline policies at about 90 tables. Still this source's own topics:
+ * the `.` closes the prefix, so a prefix `cdc` does not reach `cdc-other.…`, and neither the offsets topic
+ * (`<connector>.offsets`), the heartbeat topic (`__debezium-heartbeat.<topicPrefix>`) nor MSK Connect's
+ * internal topics (`__amazon_msk_connect_…`) match it.
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_apachekafkaapisforamazonmskclusters.html
+ */
+export const changeTopics = (topicPrefix: string) => `${topicPrefix}.*`;
 /** Kafka Connect's worker groups on MSK Connect. */
 export const MSK_CONNECT_INTERNAL_GROUPS = "__amazon_msk_connect_*";
 /** A sink connector's consumer group. */

@@ -1,18 +1,24 @@
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { ConnectorCapacity } from "../../config/pipeline-config";
+import { UserError } from "../../errors";
 import {
   type S3SinkSettings,
   s3SinkConnectorConfiguration,
   s3SinkWorkerProperties,
   TOPICS_DIR,
 } from "../../kafka-connect/s3-sink-settings";
-import { connectGroup, KafkaActions } from "./kafka-cluster-arns";
+import { changeTopics, connectGroup, KafkaActions } from "./kafka-cluster-arns";
 import { MskConnector, type MskConnectorProps } from "./msk-connector";
 
 export interface S3SinkProps extends MskConnectorProps {
   /** The sink's settings (topics, bucket, flush and rotation). */
   readonly settings: S3SinkSettings;
+  /**
+   * The source's topic prefix: the role may read `<topicPrefix>.*`, one ARN however many tables, and every
+   * topic in `settings.topics` must be below it.
+   */
+  readonly topicPrefix: string;
   /** ARN of the bucket named in `settings.bucketName`. */
   readonly bucketArn: string;
   /** The bucket's KMS key, when it has one: writing an object needs a data key. @default - SSE-S3 */
@@ -27,12 +33,18 @@ export interface S3SinkProps extends MskConnectorProps {
 
 /**
  * The Confluent S3 sink on MSK Connect: reads the change topics and writes them to the data lake as JSON,
- * under `<TOPICS_DIR>/`. Its role may read those topics, use its consumer group, and write objects
- * below that prefix only (with the bucket's key, through S3 only).
+ * under `<TOPICS_DIR>/`. Its role may read the topics under the source's topic prefix, use its consumer
+ * group, and write objects below `<TOPICS_DIR>/` only (with the bucket's key, through S3 only).
  */
 export class S3Sink extends MskConnector {
   constructor(scope: Construct, id: string, props: S3SinkProps) {
     const { settings, kafka } = props;
+    const outside = settings.topics.filter((t) => !t.startsWith(`${props.topicPrefix}.`));
+    if (outside.length > 0) {
+      throw new UserError(
+        `S3 sink ${props.connectorName}: got topics ${outside.join(", ")}; expected topics below the topic prefix "${props.topicPrefix}." (its role may read only those)`,
+      );
+    }
     super(scope, id, props, {
       description: `Confluent S3 sink: ${settings.topics.length} topic(s) to the data lake as JSON`,
       configuration: s3SinkConnectorConfiguration(settings),
@@ -44,7 +56,8 @@ export class S3Sink extends MskConnector {
           sid: "ChangeTopics",
           effect: "Allow",
           actions: [...KafkaActions.consume],
-          resources: settings.topics.map((t) => kafka.topic(t)),
+          // By the topic prefix, not per topic: one ARN per topic passes IAM's policy size limit at ~90 tables.
+          resources: [kafka.topic(changeTopics(props.topicPrefix))],
         },
         {
           sid: "LakeBucket",
