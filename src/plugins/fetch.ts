@@ -353,12 +353,19 @@ class Progress {
       const step = this.total
         ? Math.floor((received * 4) / this.total)
         : Math.floor(received / UNKNOWN_SIZE_STEP);
-      if (step > this.lastStep && (!this.total || step < 4)) {
-        this.lastStep = step;
+      if (!this.total) {
+        if (step > this.lastStep) {
+          this.lastStep = step;
+          this.log(this.text(received));
+        }
+        return;
+      }
+      // Each quarter once, even when one chunk crosses two of them; none once it is all there (the end
+      // has its own line).
+      while (step < 4 && this.lastStep < step) {
+        this.lastStep += 1;
         this.log(
-          this.total
-            ? `downloading ${this.file}: ${step * 25}% (${mb(received)} of ${mb(this.total)} MB)`
-            : this.text(received),
+          `downloading ${this.file}: ${this.lastStep * 25}% (${mb(received)} of ${mb(this.total)} MB)`,
         );
       }
       return;
