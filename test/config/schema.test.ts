@@ -280,20 +280,6 @@ describe("invalid configs", () => {
     ]);
   });
 
-  it("fails on REPLICA IDENTITY DEFAULT for a table without a primary key", () => {
-    expect(
-      problemsOf((d) =>
-        d.capture.tables.push({
-          table: "audit",
-          replicaIdentity: "default",
-          columns: [{ name: "at", type: "timestamptz" }],
-        }),
-      ),
-    ).toEqual([
-      'capture.tables.1.replicaIdentity: got "default" for public.audit, which has no primary key; expected "full" (without a key, PostgreSQL refuses to publish its UPDATEs and DELETEs)',
-    ]);
-  });
-
   it("fails on column definitions written as SQL text (they are structured: no SQL passes through)", () => {
     expect(problemsOf((d) => (d.capture.tables[0].columns = "id int); DROP TABLE x; --"))).toEqual([
       `capture.tables.0.columns: got "id int); DROP TABLE x; --"; expected array`,

@@ -6,6 +6,7 @@ import { differentZipMessage, missingZipMessage, type PluginArtifact } from "../
 import { FETCH_COMMAND } from "../../plugins/lock";
 import { LOCK_FILE } from "../../plugins/manifest";
 import type { PrivateBucket } from "../storage/private-bucket";
+import { escapeTemplate } from "../terraform/escape-template";
 
 /** What stands for the hash of a plugin whose pin is not recorded yet (8 characters, as a short hash). */
 export const UNPINNED = "unpinned";
@@ -15,12 +16,6 @@ export interface ConnectorPluginProps {
   readonly name: (zipHash: string) => string;
   readonly artifact: PluginArtifact;
   readonly bucket: PrivateBucket;
-}
-
-/** Terraform evaluates `${…}` and `%{…}` in every JSON string: a path from the environment is escaped. */
-function literal(text: string): string {
-  // Replacer functions: in a replacement string, "$$" would stand for one "$".
-  return text.replaceAll("${", () => "$${").replaceAll("%{", () => "%%{");
 }
 
 /**
@@ -44,11 +39,11 @@ export class ConnectorPlugin extends Construct {
     const pin = artifact.state === "ready" ? artifact.sha256 : undefined;
     const hash = pin ?? UNPINNED;
     const lockFile = artifact.lockFile ?? LOCK_FILE;
-    const path = literal(artifact.path ?? artifact.terraformPath);
+    const path = escapeTemplate(artifact.path ?? artifact.terraformPath);
 
     // A precondition must refer to something in the configuration: the zip's path and pin, as a local.
     const zip = new TerraformLocal(this, "ZipPin", {
-      path: literal(artifact.terraformPath),
+      path: escapeTemplate(artifact.terraformPath),
       sha256: hash,
     });
     zip.overrideLogicalId(`connector_zip_${spec.id.replaceAll("-", "_")}`);
@@ -67,7 +62,7 @@ export class ConnectorPlugin extends Construct {
               path,
               spec.file,
               pin,
-              literal(lockFile),
+              escapeTemplate(lockFile),
               `\${try(filesha256(${local}.path), "unreadable")}`,
             ),
           },
@@ -75,21 +70,21 @@ export class ConnectorPlugin extends Construct {
       : [
           {
             condition: `\${${local}.sha256 != "${UNPINNED}"}`,
-            errorMessage: `the sha256 of ${spec.file} is not recorded in ${literal(lockFile)} yet: run ${FETCH_COMMAND} on a machine that reaches the vendors' sites, review the lock file's diff and commit it, then synthesize again`,
+            errorMessage: `the sha256 of ${spec.file} is not recorded in ${escapeTemplate(lockFile)} yet: run ${FETCH_COMMAND} on a machine that reaches the vendors' sites, review the lock file's diff and commit it, then synthesize again`,
           },
         ];
 
     this.object = new S3Object(this, "Zip", {
       bucket: props.bucket.name,
       key: `plugins/${spec.id}/${hash}.zip`,
-      source: literal(artifact.terraformPath),
+      source: escapeTemplate(artifact.terraformPath),
       sourceHash: hash,
       contentType: "application/zip",
       lifecycle: { precondition },
     });
     this.plugin = new MskconnectCustomPlugin(this, "Resource", {
       name: props.name(hash.slice(0, 8)),
-      description: `${literal(spec.description)} (sha256 ${pin ?? "not recorded yet"})`,
+      description: `${escapeTemplate(spec.description)} (sha256 ${pin ?? "not recorded yet"})`,
       contentType: "ZIP",
       location: { s3: { bucketArn: props.bucket.arn, fileKey: this.object.key } },
     });

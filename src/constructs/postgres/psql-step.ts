@@ -12,11 +12,7 @@ export interface PostgresConnection {
   readonly password: string;
 }
 
-/** Terraform treats `${` and `%{` in strings as templates; text must reach the command as written. */
-export function escapeTemplate(text: string): string {
-  // Function replacers: in a replacement string, "$$" would itself collapse to "$".
-  return text.replaceAll("${", () => "$${").replaceAll("%{", () => "%%{");
-}
+export { escapeTemplate } from "../terraform/escape-template";
 
 /** libpq's environment for `c`, over TLS, with a name the server's pg_stat_activity shows. */
 export function psqlEnvironment(c: PostgresConnection, applicationName: string): Record<string, string> {
