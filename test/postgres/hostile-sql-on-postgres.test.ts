@@ -32,7 +32,7 @@ function stepWithDefaults(table: string, defaults: string[]): CaptureSqlStep {
 }
 
 /** The same step carrying other SQL (what a value past every check would make of it). */
-const withSql = (step: CaptureSqlStep, sql: string): CaptureSqlStep => ({ ...step, sql, chunks: [sql] });
+const withSql = (step: CaptureSqlStep, sql: string): CaptureSqlStep => ({ ...step, sql });
 
 describeWithPostgres("PostgreSQL: hostile config values run nothing but the intended statements", (bin) => {
   let server: ThrowawayPostgres;

@@ -9,8 +9,17 @@
  *   than through rds.logical_replication.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
@@ -78,12 +87,18 @@ export interface LocalExecStep {
   readonly environment: Record<string, string>;
 }
 
-export interface CaptureSqlStep extends LocalExecStep {
-  /** The SQL as psql receives it: the chunks, un-escaped, back to back. */
+/** A PsqlScript's step (src/constructs/postgres/psql-script.ts): psql reading the stack's SQL file. */
+export interface PsqlScriptStep extends LocalExecStep {
+  /** The file's name in the stack folder's sql/, as `CDC_SQL_FILE` names it. */
+  readonly fileName: string;
+  /** The SQL psql reads: the synthesized file's content (or a test's replacement). */
   readonly sql: string;
-  readonly chunks: string[];
+  /** The sha256 the step's precondition expects of the file. */
   readonly sha256: string;
 }
+
+/** The captured tables' step. */
+export type CaptureSqlStep = PsqlScriptStep;
 
 /** Terraform un-escapes its template markers before the provisioner sees the value. */
 const unescapeTemplate = (text: string) => text.replaceAll("$${", () => "${").replaceAll("%%{", () => "%{");
@@ -102,16 +117,62 @@ function dataResourceAt(stack: TerraformJson, path: string): TerraformJson {
   return found[0] as TerraformJson;
 }
 
-/** The terraform_data step of the stack that applies the captured-tables SQL, as Terraform would see it. */
-export function captureSqlStep(stack: TerraformJson): CaptureSqlStep {
-  const steps = Object.values<TerraformJson>(stack.resource.terraform_data ?? {}).filter(
-    (r) => r.provisioner && r.input?.sql_chunks,
+const SQL_FILE = /^\$\{path\.module\}\/sql\/([a-z0-9-]+-[0-9a-f]{16}\.sql)$/;
+
+/**
+ * The synthesized SQL file `fileName` whose content has `sha256`: in `stackDir` when given, else in any
+ * folder `synthesize()` (test/support/synth.ts) made, as callers holding only a stack's JSON need. Files
+ * are named by their content's hash and the content is checked, so any copy found is the right one.
+ */
+function readSqlFile(fileName: string, sha256: string, stackDir?: string): string {
+  const candidates = stackDir
+    ? [join(stackDir, "sql", fileName)]
+    : readdirSync(tmpdir())
+        .filter((d) => d.startsWith("cdc-lake-synth-"))
+        .flatMap((d) => {
+          try {
+            return readdirSync(join(tmpdir(), d, "stacks")).map((s) =>
+              join(tmpdir(), d, "stacks", s, "sql", fileName),
+            );
+          } catch {
+            return [];
+          }
+        });
+  for (const path of candidates) {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {
+      continue; // not in this folder, or removed meanwhile by another test's cleanup
+    }
+    if (createHash("sha256").update(text, "utf8").digest("hex") === sha256) return text;
+  }
+  throw new Error(
+    `no synthesized sql/${fileName} with sha256 ${sha256} ${stackDir ? `in ${stackDir}` : "in any synthesize() folder"}: read the step before cleanup()`,
   );
+}
+
+/**
+ * The stack's step that runs the PsqlScript named `name` (its file `sql/<name>-<hash>.sql`), with the
+ * SQL read from the synthesized file: from `stackDir`, or found by its hash (see readSqlFile).
+ */
+export function psqlScriptStep(stack: TerraformJson, name: string, stackDir?: string): PsqlScriptStep {
+  const steps = Object.values<TerraformJson>(stack.resource?.terraform_data ?? {}).flatMap((r) => {
+    const file = SQL_FILE.exec(r.provisioner?.[0]?.["local-exec"]?.environment?.CDC_SQL_FILE ?? "")?.[1];
+    return file?.startsWith(`${name}-`) && /^[0-9a-f]{16}\.sql$/.test(file.slice(name.length + 1))
+      ? [{ resource: r, fileName: file }]
+      : [];
+  });
   if (steps.length !== 1)
-    throw new Error(`expected one terraform_data with SQL chunks, found ${steps.length}`);
-  const step = steps[0] as TerraformJson;
-  const chunks = (step.input.sql_chunks as string[]).map(unescapeTemplate);
-  return { ...localExec(step), sql: chunks.join(""), chunks, sha256: step.input.sha256 };
+    throw new Error(`expected one terraform_data running sql/${name}-*.sql, found ${steps.length}`);
+  const { resource, fileName } = steps[0] as { resource: TerraformJson; fileName: string };
+  const sha256 = resource.triggers_replace?.sql_sha256 as string;
+  return { ...localExec(resource), fileName, sha256, sql: readSqlFile(fileName, sha256, stackDir) };
+}
+
+/** The terraform_data step of the stack that applies the captured-tables SQL, as Terraform would see it. */
+export function captureSqlStep(stack: TerraformJson, stackDir?: string): CaptureSqlStep {
+  return psqlScriptStep(stack, "capture-tables", stackDir);
 }
 
 /** The step that sets the CDC role's password (its SCRAM verifier), as Terraform would see it. */
@@ -127,19 +188,21 @@ export function cdcPasswordStep(stack: TerraformJson): LocalExecStep {
   };
 }
 
-/** What Terraform resolves in a step's environment: the connection, and `${self.input.sql_chunks[i]}`. */
+/**
+ * What Terraform resolves in a step's environment: the connection, and `${path.module}` (the folder
+ * holding the step's SQL file, see withSqlFile).
+ */
 function resolvedEnvironment(
   step: LocalExecStep,
   params: ConnectionParams,
   values: Record<string, string>,
+  moduleDir?: string,
 ): Record<string, string> {
   const environment = Object.fromEntries(
     Object.entries(step.environment).map(([key, value]) => {
-      const chunk = /^\$\{self\.input\.sql_chunks\[(\d+)\]\}$/.exec(value);
-      if (chunk) {
-        const text = values[`chunk${chunk[1]}`];
-        if (text === undefined) throw new Error(`no chunk ${chunk[1]}`);
-        return [key, text];
+      if (value.startsWith("${path.module}/")) {
+        if (moduleDir === undefined) throw new Error(`${key}: no folder for \${path.module}`);
+        return [key, join(moduleDir, value.slice("${path.module}/".length))];
       }
       return [key, value];
     }),
@@ -147,7 +210,7 @@ function resolvedEnvironment(
   return {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     ...environment,
-    ...Object.fromEntries(Object.entries(values).filter(([k]) => !k.startsWith("chunk"))),
+    ...values,
     PGHOST: params.host,
     PGPORT: String(params.port),
     PGDATABASE: params.database,
@@ -157,8 +220,21 @@ function resolvedEnvironment(
   };
 }
 
-const chunkValues = (step: CaptureSqlStep) =>
-  Object.fromEntries(step.chunks.map((chunk, i) => [`chunk${i}`, chunk]));
+/**
+ * A stand-in for the stack's folder holding `step.sql` as `sql/<fileName>`, removed after `run`: what
+ * `${path.module}` is when Terraform runs the step (the test may have changed `sql`).
+ */
+function withSqlFile<T>(step: PsqlScriptStep, run: (moduleDir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), "cdc-lake-step-"));
+  mkdirSync(join(dir, "sql"));
+  writeFileSync(join(dir, "sql", step.fileName), step.sql, "utf8");
+  const result = run(dir);
+  if (result instanceof Promise) {
+    return result.finally(() => rmSync(dir, { recursive: true, force: true })) as T;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return result;
+}
 
 export interface StepRun {
   readonly code: number;
@@ -166,9 +242,14 @@ export interface StepRun {
 }
 
 /** Runs a step's own command (interpreter, command line) with `values` for what Terraform would resolve. */
-function runStep(step: LocalExecStep, params: ConnectionParams, values: Record<string, string>): StepRun {
+function runStep(
+  step: LocalExecStep,
+  params: ConnectionParams,
+  values: Record<string, string>,
+  moduleDir?: string,
+): StepRun {
   const [interpreter, ...flags] = step.interpreter;
-  const env = resolvedEnvironment(step, params, values);
+  const env = resolvedEnvironment(step, params, values, moduleDir);
   const result = spawnSync(interpreter as string, [...flags, step.command], { env, encoding: "utf8" });
   return { code: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
 }
@@ -178,10 +259,11 @@ function runStepAsync(
   step: LocalExecStep,
   params: ConnectionParams,
   values: Record<string, string>,
+  moduleDir: string | undefined,
   onOutput?: (text: string) => void,
 ): Promise<StepRun> {
   const [interpreter, ...flags] = step.interpreter;
-  const env = resolvedEnvironment(step, params, values);
+  const env = resolvedEnvironment(step, params, values, moduleDir);
   return new Promise((resolve, reject) => {
     const child = spawn(interpreter as string, [...flags, step.command], { env });
     let output = "";
@@ -197,21 +279,26 @@ function runStepAsync(
 }
 
 /**
- * Runs the stack's own command (interpreter, command line, psql) with the stack's own SQL, against the
- * test server: only the connection values, which Terraform would resolve, are the test's.
+ * Runs the stack's own command (interpreter, command line, psql -f) on the stack's own SQL file, against
+ * the test server: only the connection values and the stack's folder, which Terraform would resolve, are
+ * the test's.
  */
-export function runCaptureSql(step: CaptureSqlStep, params: ConnectionParams): StepRun {
-  return runStep(step, params, chunkValues(step));
+export function runPsqlScript(step: PsqlScriptStep, params: ConnectionParams): StepRun {
+  return withSqlFile(step, (dir) => runStep(step, params, {}, dir));
 }
 
-/** `runCaptureSql` in the background; `onOutput` sees the output so far whenever it grows. */
-export function runCaptureSqlAsync(
-  step: CaptureSqlStep,
+/** `runPsqlScript` in the background; `onOutput` sees the output so far whenever it grows. */
+export function runPsqlScriptAsync(
+  step: PsqlScriptStep,
   params: ConnectionParams,
   onOutput?: (text: string) => void,
 ): Promise<StepRun> {
-  return runStepAsync(step, params, chunkValues(step), onOutput);
+  return withSqlFile(step, (dir) => runStepAsync(step, params, {}, dir, onOutput));
 }
+
+/** The captured tables' step, run as runPsqlScript does. */
+export const runCaptureSql = runPsqlScript;
+export const runCaptureSqlAsync = runPsqlScriptAsync;
 
 /** Runs the stack's password step with `password` as the secret's value (what Terraform would resolve). */
 export function runCdcPasswordStep(step: LocalExecStep, params: ConnectionParams, password: string): StepRun {

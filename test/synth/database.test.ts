@@ -1,7 +1,8 @@
-import { Testing } from "cdktf";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { TerraformStack, Testing } from "cdktf";
 import { afterAll, describe, expect, it } from "vitest";
 import { CapturedTables } from "../../src/constructs/postgres/captured-tables";
-import { SCRIPT_CHUNK_BYTES } from "../../src/constructs/postgres/psql-step";
 import { LOCK_RETRY, sha256 } from "../../src/sql/capture-sql";
 import { captureSqlStep, cdcPasswordStep } from "../support/rds-emulation";
 import { demoWith, refTo, single, synthesize } from "../support/synth";
@@ -267,29 +268,40 @@ describe("demo-database: publication and slot", () => {
 });
 
 describe("demo-database: captured-tables SQL", () => {
-  const step = captureSqlStep(db);
+  const step = captureSqlStep(db, demo.stackDir("demo-database"));
   const resource = db.resource.terraform_data.CapturedTables_73BACD4E;
+  const file = `\${path.module}/sql/${step.fileName}`;
 
   it("re-runs when the SQL or the database instance changes", () => {
     expect(step.sha256).toBe(sha256(step.sql));
+    expect(step.fileName).toBe(`capture-tables-${step.sha256.slice(0, 16)}.sql`);
     expect(resource.triggers_replace).toEqual({
       sql_sha256: step.sha256,
       // A new or restored instance has none of the settings: the SQL runs there again.
       database_instance: platformOutput("resource_id"),
     });
     const changed = synthesize(demoWith((d) => (d.capture.tables[0].replicaIdentity = "default")));
-    const other = captureSqlStep(changed.stacks["demo-database"] ?? {});
+    const other = captureSqlStep(changed.stacks["demo-database"] ?? {}, changed.stackDir("demo-database"));
     expect(other.sha256).not.toBe(step.sha256);
+    expect(other.fileName).not.toBe(step.fileName);
     expect(step.sql).toContain(`('public', 'student', '"public"."student"', 'f')`);
     expect(other.sql).toContain(`('public', 'student', '"public"."student"', 'd')`);
     changed.cleanup();
   });
 
-  it("applies it with psql, stopping at the first error, as the master over TLS", () => {
+  it("writes the SQL beside the stack, as the file the step reads, and nothing else there", () => {
+    const dir = demo.stackDir("demo-database");
+    expect(readdirSync(join(dir, "sql"))).toEqual([step.fileName]);
+    expect(readFileSync(join(dir, "sql", step.fileName), "utf8")).toBe(step.sql);
+    // The JSON carries the file's name and hash, never the SQL.
+    expect(JSON.stringify(db)).not.toContain("REPLICA IDENTITY");
+  });
+
+  it("applies it with psql -f, stopping at the first error, as the master over TLS", () => {
     expect(step.interpreter).toEqual(["/bin/sh", "-c"]);
-    expect(step.command).toBe('printf "%s" "$CDC_SQL_0" | psql --no-psqlrc --quiet --set ON_ERROR_STOP=1');
+    expect(step.command).toBe('psql --no-psqlrc --quiet --set ON_ERROR_STOP=1 -f "$CDC_SQL_FILE"');
     expect(step.environment).toEqual({
-      CDC_SQL_0: "${self.input.sql_chunks[0]}",
+      CDC_SQL_FILE: file,
       PGHOST: platformOutput("address"),
       PGPORT: platformOutput("port"),
       PGDATABASE: "msk_db",
@@ -300,12 +312,25 @@ describe("demo-database: captured-tables SQL", () => {
       PGCONNECT_TIMEOUT: "15",
       PGAPPNAME: "cdc-lake database stack",
     });
+    expect(resource.input).toBeUndefined();
   });
 
-  it("passes a long script in chunks, each under Linux's 128 KiB limit for one variable (E2BIG)", () => {
+  it("refuses to run a missing or changed file: the precondition compares its sha256 with the synthesized one", () => {
+    const actual = `try(filesha256("${file}"), "")`;
+    expect(resource.lifecycle).toEqual({
+      precondition: [
+        {
+          condition: `\${${actual} == "${step.sha256}"}`,
+          error_message: `sql/${step.fileName}: got sha256 "\${${actual}}" ("" when there is no such file); expected ${step.sha256}, the SQL synthesized with this stack. Run synth again and run terraform in the synthesized stack's folder (where cdk.tf.json and sql/ are), without editing the file.`,
+        },
+      ],
+    });
+  });
+
+  it("passes 500 tables' SQL as a file: no command or environment value of the step grows with it", () => {
     const many = synthesize(
       demoWith((d) => {
-        for (let i = 0; i < 150; i++) {
+        for (let i = 0; i < 500; i++) {
           d.capture.tables.push({
             schema: "wide",
             table: `t${i}`,
@@ -318,13 +343,16 @@ describe("demo-database: captured-tables SQL", () => {
         }
       }),
     );
-    const big = captureSqlStep(many.stacks["demo-database"] ?? {});
-    expect(big.chunks.length).toBeGreaterThan(2);
-    for (const chunk of big.chunks) expect(Buffer.byteLength(chunk)).toBeLessThanOrEqual(SCRIPT_CHUNK_BYTES);
-    expect(big.command).toBe(
-      `printf "%s" ${big.chunks.map((_, i) => `"$CDC_SQL_${i}"`).join(" ")} | psql --no-psqlrc --quiet --set ON_ERROR_STOP=1`,
-    );
+    const big = captureSqlStep(many.stacks["demo-database"] ?? {}, many.stackDir("demo-database"));
+    // Past the 1 MiB the environment chunks allowed in all, and far past Linux's 128 KiB for one value.
+    expect(Buffer.byteLength(big.sql)).toBeGreaterThan(1024 * 1024);
     expect(big.sha256).toBe(sha256(big.sql));
+    expect(big.sql).toContain('CREATE TABLE "wide"."t499"');
+    expect(big.command).toBe(step.command);
+    expect(Object.keys(big.environment)).toEqual(Object.keys(step.environment));
+    for (const value of [big.command, ...big.interpreter, ...Object.values(big.environment)]) {
+      expect(Buffer.byteLength(value)).toBeLessThan(100 * 1024);
+    }
     many.cleanup();
   });
 
@@ -349,40 +377,46 @@ describe("demo-database: captured-tables SQL", () => {
     ]);
   });
 
-  it("escapes Terraform template markers in the SQL (the config refuses them; the construct escapes anyway)", () => {
+  it("writes Terraform template markers to the file as they are: Terraform reads no template there", () => {
     expect(() =>
       demoWith((d) =>
         d.capture.tables[0].columns.push({ name: "note", type: "text", default: "${not_a_var} %{x}" }),
       ),
     ).toThrow(/Terraform/);
-    const json = JSON.parse(
-      Testing.synthScope((scope) => {
-        new CapturedTables(scope, "CapturedTables", {
-          tables: [
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "stack");
+    const tables = new CapturedTables(stack, "CapturedTables", {
+      tables: [
+        {
+          schema: "public",
+          table: "t",
+          replicaIdentity: "full",
+          columns: [
             {
-              schema: "public",
-              table: "t",
-              replicaIdentity: "full",
-              columns: [
-                {
-                  name: "note",
-                  type: { base: "text", arrayDimensions: 0 },
-                  nullable: true,
-                  primaryKey: false,
-                  default: { kind: "string", value: "${not_a_var} %{x}" },
-                },
-              ],
+              name: "note",
+              type: { base: "text", arrayDimensions: 0 },
+              nullable: true,
+              primaryKey: false,
+              default: { kind: "string", value: "${not_a_var} %{x}" },
             },
           ],
-          heartbeatSchema: "cdc",
-          connection: { host: "h", port: 5432, database: "d", username: "u", password: "p" },
-          databaseInstanceId: "i",
-        });
-      }),
-    );
-    const raw = Object.values<any>(json.resource.terraform_data)[0].input.sql_chunks[0] as string;
-    expect(raw).toContain("'$${not_a_var} %%{x}'");
-    expect(captureSqlStep(json).sql).toContain("'${not_a_var} %{x}'");
+        },
+      ],
+      heartbeatSchema: "cdc",
+      connection: { host: "h", port: 5432, database: "d", username: "u", password: "p" },
+      databaseInstanceId: "i",
+    });
+    const outdir = Testing.fullSynth(stack);
+    try {
+      const dir = join(outdir, "stacks", "stack");
+      const json = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8"));
+      const written = captureSqlStep(json, dir);
+      expect(written.sql).toBe(tables.sql);
+      expect(written.sql).toContain("'${not_a_var} %{x}'");
+      expect(JSON.stringify(json)).not.toContain("not_a_var");
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,15 +1,13 @@
-import { DataResource, type ITerraformDependable } from "cdktf";
+import type { DataResource, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { type CapturedTable, renderCaptureSql, sha256 } from "../../sql/capture-sql";
-import {
-  chunkScript,
-  escapeTemplate,
-  type PostgresConnection,
-  pipeChunksToPsql,
-  psqlEnvironment,
-} from "./psql-step";
+import { type CapturedTable, renderCaptureSql } from "../../sql/capture-sql";
+import { PsqlScript } from "./psql-script";
+import type { PostgresConnection } from "./psql-step";
 
 export { escapeTemplate, type PostgresConnection } from "./psql-step";
+
+/** What pg_stat_activity shows for the steps' psql sessions. */
+export const DATABASE_STACK_APPLICATION_NAME = "cdc-lake database stack";
 
 export interface CapturedTablesProps {
   readonly tables: readonly CapturedTable[];
@@ -31,35 +29,28 @@ export interface CapturedTablesProps {
  * psql from a `terraform_data` that is replaced (and so re-run) whenever the SQL's hash changes.
  * The SQL is idempotent, and destroying this resource does nothing: the data belongs to the database.
  *
- * psql reads the SQL from the environment (no file to ship beside the stack), in chunks that each stay
- * under Linux's 128 KiB limit for one variable (E2BIG).
+ * psql reads the SQL from `sql/capture-tables-<hash>.sql` beside the stack (see PsqlScript): hundreds of
+ * tables make a script larger than Linux lets one environment variable be.
  */
 export class CapturedTables extends Construct {
   readonly resource: DataResource;
   readonly sql: string;
   readonly sqlSha256: string;
+  readonly script: PsqlScript;
 
   constructor(scope: Construct, id: string, props: CapturedTablesProps) {
     super(scope, id);
-    this.sql = renderCaptureSql(props.tables, props.heartbeatSchema);
-    this.sqlSha256 = sha256(this.sql);
-    const chunks = chunkScript(this.sql);
-    const variables = chunks.map((_, i) => `CDC_SQL_${i}`);
-    this.resource = new DataResource(this, "Resource", {
-      input: { sql_chunks: chunks.map(escapeTemplate), sha256: this.sqlSha256 },
-      triggersReplace: { sql_sha256: this.sqlSha256, database_instance: props.databaseInstanceId },
+    // Id "Resource": with the script's own "Default", the address stays terraform_data.CapturedTables_<hash>.
+    this.script = new PsqlScript(this, "Resource", {
+      name: "capture-tables",
+      sql: renderCaptureSql(props.tables, props.heartbeatSchema),
+      connection: props.connection,
+      applicationName: DATABASE_STACK_APPLICATION_NAME,
+      triggersReplace: { database_instance: props.databaseInstanceId },
       dependsOn: props.after,
-      provisioners: [
-        {
-          type: "local-exec",
-          interpreter: ["/bin/sh", "-c"],
-          command: pipeChunksToPsql(variables),
-          environment: {
-            ...Object.fromEntries(variables.map((v, i) => [v, `\${self.input.sql_chunks[${i}]}`])),
-            ...psqlEnvironment(props.connection, "cdc-lake database stack"),
-          },
-        },
-      ],
     });
+    this.resource = this.script.resource;
+    this.sql = this.script.sql;
+    this.sqlSha256 = this.script.sha256;
   }
 }
