@@ -1,12 +1,12 @@
 import { App, Aspects } from "cdktf";
 import { Naming } from "./config/naming";
-import type { PipelineConfig } from "./config/pipeline-config";
+import type { PipelineConfig, SourceConfig } from "./config/pipeline-config";
 import { ConfigProblems } from "./errors";
 import { GuardrailsAspect } from "./guardrails/aspect";
 import { ALL_RULES } from "./guardrails/rules";
 import type { PluginArtifact } from "./plugins/inspect-plugin";
 import { ConnectorsStack } from "./stacks/connectors-stack";
-import { DatabaseStack } from "./stacks/database-stack";
+import { type CaptureReady, DatabaseStack, type SourceServer } from "./stacks/database-stack";
 import { PlatformStack } from "./stacks/platform-stack";
 
 export interface PipelineApp {
@@ -51,6 +51,11 @@ export function buildPipelineApp(
     ...common,
     network: config.network,
     database: config.database,
+    existingSources: config.sources.flatMap((s) =>
+      s.server.kind === "existing" && s.name !== undefined
+        ? [{ name: s.name, port: s.server.port, reach: s.server.connectorsReach }]
+        : [],
+    ),
     streaming: config.streaming,
     storage: config.storage,
     customerManagedKey: config.encryption.customerManagedKey,
@@ -58,23 +63,21 @@ export function buildPipelineApp(
     logRetentionDays: config.logs.retentionDays,
   });
 
+  const servers = config.sources.map((source) => serverOf(source, platform, config));
   const database = new DatabaseStack(app, naming.stack("database"), {
     ...common,
-    database: config.database,
-    capture: config.capture,
-    instance: {
-      address: platform.database.instance.address,
-      port: platform.database.instance.port,
-      resourceId: platform.database.instance.resourceId,
-      masterUserSecretArn: platform.database.masterUserSecretArn,
-    },
+    sources: config.sources.map((source, i) => ({ config: source, server: servers[i] as SourceServer })),
   });
 
   const connectors = new ConnectorsStack(app, naming.stack("connectors"), {
     ...common,
     connectors: config.connectors,
-    tables: config.capture.tables,
-    databaseName: config.database.databaseName,
+    sources: config.sources.map((source, i) => ({
+      config: source,
+      address: (servers[i] as SourceServer).address,
+      port: (servers[i] as SourceServer).port,
+      capture: database.captures[i] as CaptureReady,
+    })),
     replicationFactor: config.streaming.defaultReplicationFactor,
     logRetentionDays: config.logs.retentionDays,
     pluginBucket: {
@@ -87,14 +90,10 @@ export function buildPipelineApp(
       bootstrapBrokers: platform.kafka.bootstrapBrokersSaslIam,
       workloadSubnetIds: platform.workloadSubnetIds,
       connectorsSecurityGroupId: platform.connectorsSecurityGroup.id,
-      databaseAddress: platform.database.instance.address,
-      databasePort: platform.database.instance.port,
       lakeBucketName: platform.lake.name,
       lakeBucketArn: platform.lake.arn,
       keyArn: platform.key?.arn,
     },
-    capture: database.capture,
-    databaseConnectThrough: config.database.connectThrough,
   });
 
   const guardrails = new GuardrailsAspect(ALL_RULES, config.guardrails.suppressions);
@@ -117,4 +116,26 @@ function checkSuppressedRulesExist(config: PipelineConfig): void {
   if (problems.length > 0) {
     throw new ConfigProblems(problems);
   }
+}
+
+/** Where a source's database runs: the platform's RDS instance, or the existing server the config names. */
+function serverOf(source: SourceConfig, platform: PlatformStack, config: PipelineConfig): SourceServer {
+  if (source.server.kind === "existing") {
+    return {
+      address: source.server.endpoint,
+      port: source.server.port,
+      identity: `${source.server.endpoint}:${source.server.port}/${source.databaseName}`,
+      adminSecretArn: source.server.adminSecretArn,
+    };
+  }
+  // The config model puts the managed source in `sources` only with its instance (config.database).
+  const rds = platform.database;
+  if (!rds || !config.database) throw new Error("the managed source has no RDS instance (config.database)");
+  return {
+    address: rds.instance.address,
+    port: rds.instance.port,
+    identity: rds.instance.resourceId,
+    adminSecretArn: rds.masterUserSecretArn,
+    engineVersion: config.database.engineVersion,
+  };
 }

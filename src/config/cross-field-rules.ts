@@ -13,9 +13,10 @@ import {
 } from "./fields";
 import { Naming } from "./naming";
 import { PG_NAME_MAX_LENGTH, pgPublicationName, pgRoleName, pgSlotName } from "./postgres-names";
-import { availabilityZonesOf, defaultSubnetCidrs } from "./resolve";
+import { availabilityZonesOf, defaultSubnetCidrs, sourcesOf } from "./resolve";
 import type { ConfigFile } from "./schema";
-import { ConnectorsSchema } from "./sections/connectors";
+import { CaptureSchema } from "./sections/capture";
+import { SECRET_ARN_PATTERN } from "./sections/sources";
 
 /** Kafka's longest topic name (the log directory `<topic>-<partition>` must fit a 255-byte file name). */
 export const KAFKA_TOPIC_MAX_LENGTH = 249;
@@ -35,7 +36,7 @@ export function changeTopicNameProblem(
   return (
     `got ${table.schema}.${table.table}, whose change topic "${topic}" would be ${topic.length} characters; ` +
     `expected at most ${KAFKA_TOPIC_MAX_LENGTH} (Kafka's limit on a topic name <topicPrefix>.<schema>.<table>): ` +
-    `shorten connectors.topicPrefix ("${topicPrefix}", ${topicPrefix.length} characters) or the names`
+    `shorten the topic prefix ("${topicPrefix}", ${topicPrefix.length} characters) or the names`
   );
 }
 
@@ -152,7 +153,7 @@ export function checkCrossFieldRules(c: ConfigFile, ctx: z.RefinementCtx): void 
     }
   }
 
-  if (c.database.publiclyAccessible && c.network.workloadSubnets !== "public") {
+  if (c.database?.publiclyAccessible && c.network.workloadSubnets !== "public") {
     problem(
       ["database", "publiclyAccessible"],
       'got true with network.workloadSubnets "private"; expected network.workloadSubnets: public (a public RDS needs a route to the internet), or publiclyAccessible: false',
@@ -167,55 +168,159 @@ export function checkCrossFieldRules(c: ConfigFile, ctx: z.RefinementCtx): void 
     );
   }
 
-  // Derived PostgreSQL names must be names PostgreSQL accepts (a project "pg" would derive "pg_<env>_cdc").
-  if (namesValid) {
-    const derived = [
-      ["cdcRoleName", c.capture.cdcRoleName, naming.defaultCdcRole(), pgRoleName()],
-      ["publicationName", c.capture.publicationName, naming.defaultPublication(), pgPublicationName()],
-      ["slotName", c.capture.slotName, naming.defaultReplicationSlot(), pgSlotName()],
-    ] as const;
-    for (const [field, configured, name, rule] of derived) {
-      const result = configured === undefined ? rule.safeParse(name) : undefined;
-      if (result && !result.success) {
-        problem(
-          ["capture", field],
-          `got nothing, and the name derived from project and environment, "${name}", is refused: ${result.error.issues[0]?.message}; set capture.${field}`,
-        );
-      }
-    }
-  }
+  checkSources(c, ctx, naming, namesValid);
+}
 
-  // Kafka topics: each captured table's change topic has a name Kafka accepts, once its parts are within
-  // their own limits (a part over its limit has its own problem; zod runs this rule after format problems).
-  const topicPrefix = c.connectors.topicPrefix ?? naming.defaultTopicPrefix();
-  const withinOwnLimit = (name: string) => name.length <= PG_NAME_MAX_LENGTH;
-  const prefixValid = ConnectorsSchema.unwrap().shape.topicPrefix.safeParse(c.connectors.topicPrefix).success;
-  c.capture.tables.forEach((table, i) => {
-    // A derived prefix is judged once project and environment are valid (they have their own messages).
-    const prefixKnown = c.connectors.topicPrefix !== undefined ? prefixValid : namesValid;
-    if (!prefixKnown || !withinOwnLimit(table.schema) || !withinOwnLimit(table.table)) return;
-    const topicProblem = changeTopicNameProblem(topicPrefix, table);
-    if (topicProblem) problem(["capture", "tables", i], topicProblem);
+/**
+ * Where a source's settings are in the file, and how a message names it: `index` is the source's place in
+ * `sourcesOf(c)`, the managed source (when there is one) first, then `c.sources` in order.
+ */
+function sourcePlace(
+  c: ConfigFile,
+  name: string | undefined,
+  index: number,
+): { path: (string | number)[]; label: string; admin: string } {
+  if (name === undefined)
+    return { path: ["capture"], label: "the managed source (capture)", admin: "the master user" };
+  const i = index - (c.capture && c.database ? 1 : 0);
+  return {
+    path: ["sources", i, "capture"],
+    label: `source "${name}"`,
+    admin: `the admin login of source "${name}"`,
+  };
+}
+
+/**
+ * Sources: the managed one has its instance, there is at least one, and each source's derived names,
+ * topics and PostgreSQL objects stay apart from every other's (roles and slots belong to a whole server;
+ * the connectors' IAM grants cover `<topicPrefix>.*`).
+ */
+function checkSources(c: ConfigFile, ctx: z.RefinementCtx, naming: Naming, namesValid: boolean): void {
+  const problem = (path: (string | number)[], message: string) => addProblem(ctx, path, message);
+  if (c.capture && !c.database) {
+    problem(
+      ["database"],
+      "got nothing while capture is set; expected the RDS instance the pipeline creates for it (database.databaseName at least), or move capture under sources[] for an existing database",
+    );
+  }
+  if (c.database && !c.capture) {
+    problem(
+      ["capture"],
+      "got nothing while database is set; expected the tables to capture from that instance (capture.tables), or no database section when every source is an existing database (sources)",
+    );
+  }
+  if (!c.capture && !c.database && c.sources.length === 0) {
+    problem(
+      ["sources"],
+      "got no source; expected capture (with database) for the RDS instance the pipeline creates, or sources for existing databases",
+    );
+  }
+  c.sources.forEach((s, i) => {
+    if (c.sources.findIndex((o) => o.name === s.name) !== i) {
+      problem(["sources", i, "name"], `got "${s.name}" twice; expected a distinct name per source`);
+    } else if (namesValid) {
+      const nameProblem = naming.lengthProblem(s.name) ?? naming.characterProblem(s.name);
+      if (nameProblem) problem(["sources", i, "name"], `got "${s.name}": ${nameProblem}`);
+    }
+    const same = c.sources.findIndex(
+      (o) =>
+        o.endpoint.toLowerCase() === s.endpoint.toLowerCase() &&
+        o.port === s.port &&
+        o.database === s.database,
+    );
+    if (same !== i) {
+      problem(
+        ["sources", i, "database"],
+        `got ${s.endpoint}:${s.port}/${s.database}, already sources[${same}]; expected each database once (one source captures all its tables)`,
+      );
+    }
+    const region = SECRET_ARN_PATTERN.exec(s.adminSecretArn)?.[2];
+    if (region !== undefined && region !== c.region) {
+      problem(
+        ["sources", i, "adminSecretArn"],
+        `got a secret in ${region}; expected one in the pipeline's region ${c.region} (the database stack reads it there): replicate the secret to ${c.region}`,
+      );
+    }
   });
 
-  // The connectors' IAM grants cover `<topicPrefix>.*`: Debezium's offsets topic must stay outside it.
-  const offsets = naming.debeziumOffsetTopic();
-  if (
-    namesValid &&
-    c.connectors.topicPrefix !== undefined &&
-    offsets.startsWith(`${c.connectors.topicPrefix}.`)
-  ) {
-    problem(
-      ["connectors", "topicPrefix"],
-      `got "${c.connectors.topicPrefix}"; expected a prefix other than Debezium's connector name: the sink may read <topicPrefix>.*, which would include Debezium's offsets topic ${offsets}`,
-    );
-  }
+  const sources = sourcesOf(c, naming);
+  const prefixRule = CaptureSchema.shape.topicPrefix;
+  const withinOwnLimit = (name: string) => name.length <= PG_NAME_MAX_LENGTH;
+  // A derived name is judged once project, environment and the source's name are valid (they have their own messages).
+  const derivedKnown = (name: string | undefined) =>
+    namesValid && (name === undefined || NAME_PART_PATTERN.test(name));
+  const offsetsTopics = sources.map((s) => naming.debeziumOffsetTopic(s.name));
 
-  const cdcRole = c.capture.cdcRoleName ?? naming.defaultCdcRole();
-  if (cdcRole === c.database.masterUsername) {
-    problem(
-      ["capture", "cdcRoleName"],
-      `got "${cdcRole}", the master user; expected a dedicated role for Debezium`,
-    );
-  }
+  sources.forEach((source, index) => {
+    const { path, admin } = sourcePlace(c, source.name, index);
+    const configured =
+      source.name === undefined ? c.capture : c.sources[index - (c.capture && c.database ? 1 : 0)]?.capture;
+    const capture = source.capture;
+
+    // Derived PostgreSQL names must be names PostgreSQL accepts (a project "pg" would derive "pg_<env>_cdc").
+    if (derivedKnown(source.name)) {
+      const derived = [
+        ["cdcRoleName", configured?.cdcRoleName, capture.cdcRoleName, pgRoleName()],
+        ["publicationName", configured?.publicationName, capture.publicationName, pgPublicationName()],
+        ["slotName", configured?.slotName, capture.slotName, pgSlotName()],
+      ] as const;
+      for (const [field, given, name, rule] of derived) {
+        const result = given === undefined ? rule.safeParse(name) : undefined;
+        if (result && !result.success) {
+          problem(
+            [...path, field],
+            `got nothing, and the name derived from project and environment, "${name}", is refused: ${result.error.issues[0]?.message}; set ${[...path, field].join(".")}`,
+          );
+        }
+      }
+    }
+
+    // Kafka topics: each captured table's change topic has a name Kafka accepts, once its parts are within
+    // their own limits (a part over its limit has its own problem; zod runs this rule after format problems).
+    const prefixKnown =
+      configured?.topicPrefix !== undefined
+        ? prefixRule.safeParse(configured.topicPrefix).success
+        : derivedKnown(source.name);
+    capture.tables.forEach((table, i) => {
+      if (!prefixKnown || !withinOwnLimit(table.schema) || !withinOwnLimit(table.table)) return;
+      const topicProblem = changeTopicNameProblem(capture.topicPrefix, table);
+      if (topicProblem) problem([...path, "tables", i], topicProblem);
+    });
+    if (!prefixKnown) return;
+
+    // The connectors' IAM grants cover `<topicPrefix>.*`: no Debezium offsets topic may fall inside it,
+    // and no other source's topics either.
+    const offsets = offsetsTopics.find((topic) => topic.startsWith(`${capture.topicPrefix}.`));
+    if (namesValid && offsets) {
+      problem(
+        [...path, "topicPrefix"],
+        `got "${capture.topicPrefix}"; expected a prefix other than a Debezium connector's name: the connectors may read <topicPrefix>.*, which would include Debezium's offsets topic ${offsets}`,
+      );
+    }
+    sources.slice(0, index).forEach((other, otherIndex) => {
+      const a = capture.topicPrefix;
+      const b = other.capture.topicPrefix;
+      if (a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`)) {
+        problem(
+          [...path, "topicPrefix"],
+          `got "${a}" beside "${b}" of ${sourcePlace(c, other.name, otherIndex).label}; expected topic prefixes that do not nest: each connector may write and read only <its prefix>.*`,
+        );
+      }
+      for (const field of ["cdcRoleName", "slotName"] as const) {
+        if (capture[field] === other.capture[field]) {
+          problem(
+            [...path, field],
+            `got "${capture[field]}", as ${sourcePlace(c, other.name, otherIndex).label} has; expected one per source (roles and replication slots belong to a whole server)`,
+          );
+        }
+      }
+    });
+
+    if (capture.cdcRoleName === source.adminUsername) {
+      problem(
+        [...path, "cdcRoleName"],
+        `got "${capture.cdcRoleName}", ${admin}; expected a dedicated role for Debezium`,
+      );
+    }
+  });
 }

@@ -125,18 +125,21 @@ export class Naming {
     return `${this.base}-plugins-`;
   }
 
-  /** MSK Connect connector; also its service execution role. */
-  connector(kind: ConnectorKind): string {
-    return `${this.base}-${kind}`;
+  /**
+   * MSK Connect connector; also its service execution role. A Debezium source of an existing database
+   * (`source`, the config's `sources[].name`) is `<base>-<source>-debezium-source`.
+   */
+  connector(kind: ConnectorKind, source?: string): string {
+    return `${this.base}-${connectorPart(kind, source)}`;
   }
 
-  connectorRole(kind: ConnectorKind): string {
-    return this.connector(kind);
+  connectorRole(kind: ConnectorKind, source?: string): string {
+    return this.connector(kind, source);
   }
 
   /** Worker configuration named from its content hash (they can be neither updated nor deleted). */
-  workerConfiguration(kind: ConnectorKind, contentHash: string): string {
-    return `${this.connector(kind)}-worker-${contentHash}`;
+  workerConfiguration(kind: ConnectorKind, contentHash: string, source?: string): string {
+    return `${this.connector(kind, source)}-worker-${contentHash}`;
   }
 
   /** Custom plugin named from its zip's hash (plugins are immutable). */
@@ -144,18 +147,18 @@ export class Naming {
     return `${this.base}-${pluginId}-${zipHash}`;
   }
 
-  connectorLogGroup(kind: ConnectorKind): string {
-    return this.logGroup(`msk-connect/${kind}`);
+  connectorLogGroup(kind: ConnectorKind, source?: string): string {
+    return this.logGroup(`msk-connect/${connectorPart(kind, source)}`);
   }
 
   /** Debezium's offsets topic, outside the `__amazon_msk_connect_` prefix AWS suggests cleaning up. */
-  debeziumOffsetTopic(): string {
-    return `${this.connector("debezium-source")}.offsets`;
+  debeziumOffsetTopic(source?: string): string {
+    return `${this.connector("debezium-source", source)}.offsets`;
   }
 
-  /** Debezium topic.prefix unless configured. */
-  defaultTopicPrefix(): string {
-    return this.base;
+  /** Debezium topic.prefix unless configured: `<base>`, or `<base>-<source>` for an existing database. */
+  defaultTopicPrefix(source?: string): string {
+    return source ? `${this.base}-${source}` : this.base;
   }
 
   /** Secrets Manager name prefix of a PostgreSQL role's credentials (a unique suffix follows). */
@@ -163,17 +166,21 @@ export class Naming {
     return `${this.base}/postgres/${role}-`;
   }
 
-  /** PostgreSQL role Debezium connects as, unless configured. */
-  defaultCdcRole(): string {
-    return `${this.pgBase}_cdc`;
+  /** PostgreSQL role Debezium connects as, unless configured; `<base>_<source>_cdc` for an existing database. */
+  defaultCdcRole(source?: string): string {
+    return `${this.pgSource(source)}_cdc`;
   }
 
-  defaultPublication(): string {
-    return `${this.pgBase}_publication`;
+  defaultPublication(source?: string): string {
+    return `${this.pgSource(source)}_publication`;
   }
 
-  defaultReplicationSlot(): string {
-    return `${this.pgBase}_slot`;
+  defaultReplicationSlot(source?: string): string {
+    return `${this.pgSource(source)}_slot`;
+  }
+
+  private pgSource(source?: string): string {
+    return source ? `${this.pgBase}_${source.replaceAll("-", "_")}` : this.pgBase;
   }
 
   /** CloudWatch log group names are paths: `/<project>/<environment>/<component>`. */
@@ -187,7 +194,8 @@ export class Naming {
    * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
    * @see https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS
    */
-  limits(): readonly NameLimit[] {
+  limits(source?: string): readonly NameLimit[] {
+    if (source !== undefined) return this.sourceLimits(source);
     const hash = "0".repeat(8);
     const pg = /^[a-z_][a-z0-9_]*$/;
     return [
@@ -252,25 +260,67 @@ export class Naming {
     ];
   }
 
-  /** The tightest service limit the derived names exceed, if any, worded for the user. */
-  lengthProblem(): string | undefined {
-    const over = this.limits()
+  /** The names an existing database's source adds (its connector, role, logs and PostgreSQL names). */
+  private sourceLimits(source: string): readonly NameLimit[] {
+    const hash = "0".repeat(8);
+    const pg = /^[a-z_][a-z0-9_]*$/;
+    const kind = "debezium-source";
+    return [
+      { what: "MSK Connect connector name", name: this.connector(kind, source), maxLength: 128 },
+      {
+        what: "MSK Connect worker configuration name",
+        name: this.workerConfiguration(kind, hash, source),
+        maxLength: 64,
+      },
+      { what: "IAM role name", name: this.connectorRole(kind, source), maxLength: 64 },
+      { what: "CloudWatch log group name", name: this.connectorLogGroup(kind, source), maxLength: 512 },
+      { what: "PostgreSQL role name", name: this.defaultCdcRole(source), maxLength: 63, pattern: pg },
+      {
+        what: "PostgreSQL publication name",
+        name: this.defaultPublication(source),
+        maxLength: 63,
+        pattern: pg,
+      },
+      {
+        what: "PostgreSQL replication slot name",
+        name: this.defaultReplicationSlot(source),
+        maxLength: 63,
+        pattern: pg,
+      },
+    ];
+  }
+
+  /**
+   * The tightest service limit the derived names exceed, if any, worded for the user: the pipeline's own
+   * names, or (with `source`) those an existing database's source adds.
+   */
+  lengthProblem(source?: string): string | undefined {
+    const over = this.limits(source)
       .map((limit) => ({ limit, allowed: limit.maxLength - (limit.name.length - this.base.length) }))
       .filter(({ limit }) => limit.name.length > limit.maxLength)
       .sort((a, b) => a.allowed - b.allowed)[0];
     if (!over) return undefined;
     const { limit, allowed } = over;
+    const shorten =
+      source === undefined
+        ? `shorten project + environment to ${allowed} characters together`
+        : `shorten the source's name, or project + environment (now ${this.base.length} characters together)`;
     return (
       `${limit.what} "${limit.name}" would be ${limit.name.length} characters; expected at most ` +
-      `${limit.maxLength} (shorten project + environment to ${allowed} characters together)`
+      `${limit.maxLength} (${shorten})`
     );
   }
 
   /** Derived names with characters their service refuses (project and environment are checked already). */
-  characterProblem(): string | undefined {
-    const bad = this.limits().find((limit) => limit.pattern && !limit.pattern.test(limit.name));
+  characterProblem(source?: string): string | undefined {
+    const bad = this.limits(source).find((limit) => limit.pattern && !limit.pattern.test(limit.name));
     return bad && `${bad.what} "${bad.name}" has characters the service refuses`;
   }
+}
+
+/** A connector's part of its names: the kind, after the source's name for an existing database. */
+function connectorPart(kind: ConnectorKind, source?: string): string {
+  return source ? `${source}-${kind}` : kind;
 }
 
 /** A derived name and the limit of the service that receives it. */

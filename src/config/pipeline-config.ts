@@ -13,15 +13,57 @@ export interface PipelineConfig {
   readonly tags: Readonly<Record<string, string>>;
   readonly state: StateConfig;
   readonly network: NetworkConfig;
-  readonly database: DatabaseConfig;
+  /** The RDS instance the platform stack creates: present when the managed source is (config `capture`). */
+  readonly database?: DatabaseConfig | undefined;
   readonly streaming: StreamingConfig;
   readonly storage: StorageConfig;
   readonly encryption: { readonly customerManagedKey: boolean };
   readonly alerts: AlertsConfig;
   readonly logs: { readonly retentionDays: number };
   readonly connectors: ConnectorsConfig;
-  readonly capture: CaptureConfig;
+  /**
+   * Where change data is captured: the managed source first (the RDS instance of `database`, with `capture`),
+   * when configured, then the existing databases of `sources`, in the file's order. At least one.
+   */
+  readonly sources: readonly SourceConfig[];
   readonly guardrails: GuardrailsConfig;
+}
+
+/** Where an existing source runs, as the config's `engine` names it: it decides how CDC is enabled and granted. */
+export type SourceEngine = "rds-postgresql" | "aurora-postgresql" | "postgresql";
+
+/** How the connectors' workers reach an existing database. */
+export type ConnectorsReach = { readonly securityGroupId: string } | { readonly cidr: string };
+
+/** A PostgreSQL server the pipeline did not create. */
+export interface ExistingServer {
+  readonly kind: "existing";
+  readonly engine: SourceEngine;
+  readonly endpoint: string;
+  readonly port: number;
+  /** Secrets Manager secret holding the admin login's password (JSON `password`, RDS's format). */
+  readonly adminSecretArn: string;
+  readonly connectorsReach: ConnectorsReach;
+}
+
+/**
+ * One database whose tables are captured: its own CDC role, publication, slot, heartbeat, Debezium connector
+ * and topic prefix.
+ */
+export interface SourceConfig {
+  /**
+   * The source's name (`sources[].name`), part of its resources' names; undefined for the managed source, whose
+   * resources keep the pipeline's own names (`<project>-<environment>…`), as before sources existed.
+   */
+  readonly name?: string | undefined;
+  /** The platform stack's RDS instance, or an existing server. */
+  readonly server: { readonly kind: "managed" } | ExistingServer;
+  readonly databaseName: string;
+  /** The login the database stack connects as: the RDS master user, or the existing server's admin. */
+  readonly adminUsername: string;
+  /** The local end of a tunnel the database stack (and destroy's slot cleanup) connects through, when configured. */
+  readonly connectThrough?: { readonly host: string; readonly port: number } | undefined;
+  readonly capture: CaptureConfig;
 }
 
 export type StateConfig =
@@ -151,8 +193,6 @@ export interface ConnectorCapacity {
 export type SnapshotMode = "initial" | "no_data" | "never" | "when_needed";
 
 export interface ConnectorsConfig {
-  /** Configured, or `<project>-<environment>`. */
-  readonly topicPrefix: string;
   readonly jsonSchemas: boolean;
   readonly snapshotMode: SnapshotMode;
   readonly heartbeatIntervalMs: number;
@@ -240,6 +280,8 @@ export type ColumnDefault =
 
 export interface CaptureConfig {
   readonly tables: readonly CapturedTableConfig[];
+  /** Debezium topic.prefix. Configured, or `<project>-<environment>` (managed), `<project>-<environment>-<source>`. */
+  readonly topicPrefix: string;
   /** Configured, or `<project>_<environment>_cdc`. */
   readonly cdcRoleName: string;
   readonly cdcPasswordVersion: number;
@@ -248,7 +290,7 @@ export interface CaptureConfig {
   /** Configured, or `<project>_<environment>_slot`. */
   readonly slotName: string;
   readonly heartbeatSchema: string;
-  /** Configured, or the master user. */
+  /** Configured, or the admin login (the RDS master user for the managed source). */
   readonly tableOwner: string;
 }
 

@@ -4,7 +4,13 @@
  */
 import { cidrSubnet, formatCidr, parseCidr } from "./cidr";
 import { Naming } from "./naming";
-import type { AvailabilityZone, PipelineConfig, SubnetConfig } from "./pipeline-config";
+import type {
+  AvailabilityZone,
+  CaptureConfig,
+  PipelineConfig,
+  SourceConfig,
+  SubnetConfig,
+} from "./pipeline-config";
 import type { ConfigFile } from "./schema";
 import { engineMajor, walCapMiB } from "./sections/database";
 
@@ -41,7 +47,7 @@ export function resolveConfig(c: ConfigFile): PipelineConfig {
   const publicCidrs = c.network.publicSubnetCidrs ?? defaultSubnetCidrs(c.network.vpcCidr, zones.length);
   const privateCidrs =
     c.network.privateSubnetCidrs ?? defaultSubnetCidrs(c.network.vpcCidr, zones.length, 10);
-  const major = engineMajor(c.database.engineVersion);
+  const db = c.database;
   const replicationFactor = Math.min(3, c.streaming.brokerCount);
   const {
     publicSubnetCidrs: _public,
@@ -62,11 +68,11 @@ export function resolveConfig(c: ConfigFile): PipelineConfig {
       publicSubnets: subnets(publicCidrs),
       privateSubnets: c.network.workloadSubnets === "private" ? subnets(privateCidrs) : [],
     },
-    database: {
-      ...c.database,
-      engineMajor: major,
-      parameterGroupFamily: `postgres${major}`,
-      maxSlotWalKeepSizeMiB: walCapMiB(c.database),
+    database: db && {
+      ...db,
+      engineMajor: engineMajor(db.engineVersion),
+      parameterGroupFamily: `postgres${engineMajor(db.engineVersion)}`,
+      maxSlotWalKeepSizeMiB: walCapMiB(db),
     },
     streaming: {
       ...c.streaming,
@@ -83,14 +89,64 @@ export function resolveConfig(c: ConfigFile): PipelineConfig {
       ],
     },
     logs: c.logs,
-    connectors: { ...c.connectors, topicPrefix: c.connectors.topicPrefix ?? naming.defaultTopicPrefix() },
-    capture: {
-      ...c.capture,
-      cdcRoleName: c.capture.cdcRoleName ?? naming.defaultCdcRole(),
-      publicationName: c.capture.publicationName ?? naming.defaultPublication(),
-      slotName: c.capture.slotName ?? naming.defaultReplicationSlot(),
-      tableOwner: c.capture.tableOwner ?? c.database.masterUsername,
-    },
+    connectors: c.connectors,
+    sources: sourcesOf(c, naming),
     guardrails: c.guardrails,
   };
+}
+
+type CaptureFile = NonNullable<ConfigFile["capture"]>;
+
+/** A source's capture with its derived names: `source` is undefined for the managed one. */
+function captureOf(
+  capture: CaptureFile,
+  naming: Naming,
+  adminUsername: string,
+  source?: string,
+): CaptureConfig {
+  return {
+    ...capture,
+    topicPrefix: capture.topicPrefix ?? naming.defaultTopicPrefix(source),
+    cdcRoleName: capture.cdcRoleName ?? naming.defaultCdcRole(source),
+    publicationName: capture.publicationName ?? naming.defaultPublication(source),
+    slotName: capture.slotName ?? naming.defaultReplicationSlot(source),
+    tableOwner: capture.tableOwner ?? adminUsername,
+  };
+}
+
+/** The managed source (the RDS instance of `database` with `capture`), when configured, then `sources`. */
+export function sourcesOf(
+  c: Pick<ConfigFile, "database" | "capture" | "sources">,
+  naming: Naming,
+): SourceConfig[] {
+  const managed: SourceConfig[] =
+    c.capture && c.database
+      ? [
+          {
+            server: { kind: "managed" },
+            databaseName: c.database.databaseName,
+            adminUsername: c.database.masterUsername,
+            connectThrough: c.database.connectThrough,
+            capture: captureOf(c.capture, naming, c.database.masterUsername),
+          },
+        ]
+      : [];
+  const existing = c.sources.map(
+    (s): SourceConfig => ({
+      name: s.name,
+      server: {
+        kind: "existing",
+        engine: s.engine,
+        endpoint: s.endpoint,
+        port: s.port,
+        adminSecretArn: s.adminSecretArn,
+        connectorsReach: s.connectorsReach,
+      },
+      databaseName: s.database,
+      adminUsername: s.adminUsername,
+      connectThrough: s.connectThrough,
+      capture: captureOf(s.capture, naming, s.adminUsername, s.name),
+    }),
+  );
+  return [...managed, ...existing];
 }

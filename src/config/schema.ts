@@ -17,6 +17,7 @@ import { EncryptionSchema } from "./sections/encryption";
 import { GuardrailsSchema } from "./sections/guardrails";
 import { LogsSchema } from "./sections/logs";
 import { NetworkSchema } from "./sections/network";
+import { SourcesSchema } from "./sections/sources";
 import { StateSchema } from "./sections/state";
 import { StorageSchema } from "./sections/storage";
 import { StreamingSchema } from "./sections/streaming";
@@ -79,17 +80,26 @@ export const PipelineConfigFileSchema = z
     tags: TagsSchema,
     state: StateSchema,
     network: NetworkSchema,
-    database: DatabaseSchema,
+    database: DatabaseSchema.optional().describe(
+      "The RDS PostgreSQL instance the pipeline creates, the managed source of change data: required with " +
+        "capture. Default: none, no RDS instance (every source is an existing database of sources).",
+    ),
     streaming: StreamingSchema,
     storage: StorageSchema,
     encryption: EncryptionSchema,
     alerts: AlertsSchema,
     logs: LogsSchema,
     connectors: ConnectorsSchema,
-    capture: CaptureSchema,
+    capture: CaptureSchema.optional().describe(
+      "What the pipeline captures from its own RDS instance (database): the managed source. Optional when " +
+        "sources lists existing databases. Default: none (with database: required).",
+    ),
+    sources: SourcesSchema,
     guardrails: GuardrailsSchema,
   })
-  .describe("A CDC pipeline: PostgreSQL on RDS -> Debezium on MSK Connect -> MSK -> S3 sink -> S3.");
+  .describe(
+    "A CDC pipeline: PostgreSQL (its own RDS instance, existing databases, or both) -> Debezium on MSK Connect -> MSK -> S3 sink -> S3.",
+  );
 
 /** The file after its defaults, before the rules across sections and the derived values. */
 export type ConfigFile = z.output<typeof PipelineConfigFileSchema>;

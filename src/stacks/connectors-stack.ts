@@ -1,7 +1,8 @@
-import { Annotations, Fn, TerraformOutput } from "cdktf";
-import type { Construct } from "constructs";
+import { Annotations, Fn, TerraformOutput, Token } from "cdktf";
+import { Construct } from "constructs";
 import type { Naming } from "../config/naming";
-import type { CapturedTableConfig, ConnectorsConfig } from "../config/pipeline-config";
+import type { ConnectorsConfig, SourceConfig } from "../config/pipeline-config";
+import { MANAGED_SOURCE_KEY } from "../config/sections/sources";
 import { ConnectorPlugin } from "../constructs/msk-connect/connector-plugin";
 import { DebeziumSource } from "../constructs/msk-connect/debezium-source";
 import { KafkaClusterArns } from "../constructs/msk-connect/kafka-cluster-arns";
@@ -22,8 +23,8 @@ export const S3_SINK_PLUGIN = "s3-sink";
 export interface ConnectorsStackProps extends PipelineStackProps {
   readonly naming: Naming;
   readonly connectors: ConnectorsConfig;
-  readonly tables: readonly CapturedTableConfig[];
-  readonly databaseName: string;
+  /** One Debezium connector each, with where it reaches the database and what the database stack made ready. */
+  readonly sources: readonly ConnectorSource[];
   /** Replication factor of the topics Debezium creates (the cluster's default). */
   readonly replicationFactor: number;
   readonly logRetentionDays: number;
@@ -41,20 +42,21 @@ export interface ConnectorsStackProps extends PipelineStackProps {
     readonly bootstrapBrokers: string;
     readonly workloadSubnetIds: readonly string[];
     readonly connectorsSecurityGroupId: string;
-    readonly databaseAddress: string;
-    readonly databasePort: number;
     readonly lakeBucketName: string;
     readonly lakeBucketArn: string;
     /** The lake's KMS key, when the pipeline has its own. */
     readonly keyArn?: string;
   };
+}
+
+/** A source as the connectors see it. */
+export interface ConnectorSource {
+  readonly config: SourceConfig;
+  /** Where Debezium reaches PostgreSQL: the RDS instance's address, or the existing database's endpoint. */
+  readonly address: string;
+  readonly port: number;
   /** From the database stack: ready once grants, publication, slot and secret exist. */
   readonly capture: CaptureReady;
-  /**
-   * Where the machine that runs `destroy` reaches PostgreSQL to drop the replication slot
-   * (database.connectThrough); the RDS endpoint when absent.
-   */
-  readonly databaseConnectThrough?: { readonly host: string; readonly port: number };
 }
 
 /**
@@ -107,17 +109,22 @@ export const CONNECT_CONFIG_FIXED_RESERVE_BYTES = 16_384;
 export function connectorConfigurationProblem(
   tables: readonly { schema: string; table: string }[],
   topics: readonly string[],
+  field = "capture.tables",
 ): string | undefined {
   const allowed = CONNECT_CONFIG_RECORD_MAX_BYTES - CONNECT_CONFIG_FIXED_RESERVE_BYTES;
   const values = [
-    ["the Debezium source's table.include.list", tables.map((t) => `${t.schema}.${t.table}`).join(",")],
-    ["the S3 sink's topics", topics.join(",")],
+    [
+      "the Debezium source's table.include.list",
+      tables.map((t) => `${t.schema}.${t.table}`).join(","),
+      tables.length,
+    ],
+    ["the S3 sink's topics", topics.join(","), topics.length],
   ] as const;
-  for (const [what, value] of values) {
+  for (const [what, value, count] of values) {
     const bytes = Buffer.byteLength(value, "utf8");
     if (bytes > allowed) {
       return (
-        `capture.tables: got ${tables.length} tables; ${what} would be ${bytes.toLocaleString("en-US")} bytes, ` +
+        `${field}: got ${count} tables; ${what} would be ${bytes.toLocaleString("en-US")} bytes, ` +
         `over the ${allowed.toLocaleString("en-US")} a connector configuration has room for (Kafka Connect stores it ` +
         `as one record of at most ${CONNECT_CONFIG_RECORD_MAX_BYTES.toLocaleString("en-US")} bytes, the ` +
         "producer's max.request.size): capture fewer tables, or shorter names, per pipeline"
@@ -134,17 +141,30 @@ export function connectorConfigurationProblem(
  * does (the replication slot is dropped once the connector is gone).
  */
 export class ConnectorsStack extends PipelineStack {
-  readonly debezium: DebeziumSource;
+  /** One per source, in the order of `props.sources`. */
+  readonly debezium: readonly DebeziumSource[];
   readonly s3Sink: S3Sink;
-  /** The change topics, one per captured table: what Debezium writes and the sink reads. */
+  /** The change topics, one per captured table of every source: what Debezium writes and the sink reads. */
   readonly topics: readonly string[];
 
   constructor(scope: Construct, id: string, props: ConnectorsStackProps) {
     super(scope, id, props);
     const { naming, connectors, platform } = props;
-    this.topics = debeziumTopics({ topicPrefix: connectors.topicPrefix, tables: props.tables });
-    const configurationProblem = connectorConfigurationProblem(props.tables, this.topics);
-    if (configurationProblem) throw new ConfigProblems([configurationProblem]);
+    const topicsBySource = props.sources.map(({ config }) =>
+      debeziumTopics({ topicPrefix: config.capture.topicPrefix, tables: config.capture.tables }),
+    );
+    this.topics = topicsBySource.flat();
+    const configurationProblems = [
+      ...props.sources.map(({ config }, i) =>
+        connectorConfigurationProblem(config.capture.tables, topicsBySource[i] ?? [], sourceField(config)),
+      ),
+      connectorConfigurationProblem(
+        [],
+        this.topics,
+        props.sources.length > 1 ? "capture.tables and sources[].capture.tables" : undefined,
+      ),
+    ].filter((p): p is string => p !== undefined);
+    if (configurationProblems.length > 0) throw new ConfigProblems([...new Set(configurationProblems)]);
 
     // Plugins: named and keyed by their pins, so the stack is complete with or without the zips on disk;
     // their uploads' preconditions refuse the plan until each zip is there and is the pinned one.
@@ -175,62 +195,72 @@ export class ConnectorsStack extends PipelineStack {
     const sinkPlugin = plugin(S3_SINK_PLUGIN);
 
     const kafka = new KafkaClusterArns(platform.kafkaClusterArn);
-    // Where both connectors run: the platform's workload subnets and connectors' group.
+    // Where every connector runs: the platform's workload subnets and connectors' group.
     const placement: MskConnectPlacement = {
       bootstrapServers: platform.bootstrapBrokers,
       subnetIds: platform.workloadSubnetIds,
       securityGroupIds: [platform.connectorsSecurityGroupId],
     };
-    const connector = (kind: "debezium-source" | "s3-sink") => ({
-      connectorName: naming.connector(kind),
-      roleName: naming.connectorRole(kind),
-      workerConfigurationName: (contentHash: string) => naming.workerConfiguration(kind, contentHash),
-      logGroupName: naming.connectorLogGroup(kind),
+    const connector = (kind: "debezium-source" | "s3-sink", source?: string) => ({
+      connectorName: naming.connector(kind, source),
+      roleName: naming.connectorRole(kind, source),
+      workerConfigurationName: (contentHash: string) => naming.workerConfiguration(kind, contentHash, source),
+      logGroupName: naming.connectorLogGroup(kind, source),
       logRetentionDays: props.logRetentionDays,
       kafka,
       placement,
     });
 
-    this.debezium = new DebeziumSource(this, "Debezium", {
-      ...connector("debezium-source"),
-      plugin: debeziumPlugin,
-      region: props.region,
-      jsonSchemas: connectors.jsonSchemas,
-      offsetTopic: naming.debeziumOffsetTopic(),
-      credentialsSecretArn: props.capture.cdcSecretArn,
-      // A rotated password (a new secret version, set on the role first) replaces the connector.
-      credentialsVersion: props.capture.cdcSecretVersionId,
-      mcuCount: connectors.source.mcuCount,
-      terraform: { join: Fn.join },
-      settings: {
-        databaseHost: platform.databaseAddress,
-        databasePort: Fn.tostring(platform.databasePort),
-        databaseName: props.databaseName,
-        credentialsSecretName: props.capture.cdcSecretName,
-        heartbeatTable: props.capture.heartbeatTable,
-        publicationName: props.capture.publicationName,
-        slotName: props.capture.replicationSlotName,
-        topicPrefix: connectors.topicPrefix,
-        tables: props.tables,
-        snapshotMode: connectors.snapshotMode,
-        heartbeatIntervalMs: connectors.heartbeatIntervalMs,
-        replicationFactor: props.replicationFactor,
-      },
+    // One Debezium connector per source (one slot has one reader). The managed source's constructs live at
+    // the stack's root, where they always have; an existing database's under `Source-<name>`.
+    this.debezium = props.sources.map(({ config, address, port, capture }) => {
+      const scope: Construct =
+        config.name === undefined ? this : new Construct(this, `Source-${config.name}`);
+      const debezium = new DebeziumSource(scope, "Debezium", {
+        ...connector("debezium-source", config.name),
+        plugin: debeziumPlugin,
+        region: props.region,
+        jsonSchemas: connectors.jsonSchemas,
+        offsetTopic: naming.debeziumOffsetTopic(config.name),
+        credentialsSecretArn: capture.cdcSecretArn,
+        // A rotated password (a new secret version, set on the role first) replaces the connector.
+        credentialsVersion: capture.cdcSecretVersionId,
+        mcuCount: connectors.source.mcuCount,
+        terraform: { join: Fn.join },
+        settings: {
+          databaseHost: address,
+          // A configured port is a number here; the RDS instance's, a token to turn into a string.
+          databasePort: Token.isUnresolved(port) ? Fn.tostring(port) : String(port),
+          databaseName: config.databaseName,
+          credentialsSecretName: capture.cdcSecretName,
+          heartbeatTable: capture.heartbeatTable,
+          publicationName: capture.publicationName,
+          slotName: capture.replicationSlotName,
+          topicPrefix: config.capture.topicPrefix,
+          tables: config.capture.tables,
+          snapshotMode: connectors.snapshotMode,
+          heartbeatIntervalMs: connectors.heartbeatIntervalMs,
+          replicationFactor: props.replicationFactor,
+        },
+      });
+      if (config.name === undefined) debezium.movedFrom(PREVIOUS_ADDRESSES.debezium);
+      // The slot lives and dies with its reader: Debezium creates it on first start; destroy deletes the
+      // connector first, then drops the slot (psql, from the machine that runs destroy).
+      new ReplicationSlotLifecycle(scope, "ReplicationSlot", {
+        slotName: capture.replicationSlotName,
+        connection: {
+          host: config.connectThrough?.host ?? address,
+          port: config.connectThrough?.port ?? port,
+          database: config.databaseName,
+        },
+        credentialsSecretArn: capture.cdcSecretArn,
+        region: props.region,
+      }).readBy(debezium.connector);
+      return debezium;
     });
-    this.debezium.movedFrom(PREVIOUS_ADDRESSES.debezium);
-    // The slot lives and dies with its reader: Debezium creates it on first start; destroy deletes the
-    // connector first, then drops the slot (psql, from the machine that runs destroy).
-    new ReplicationSlotLifecycle(this, "ReplicationSlot", {
-      slotName: props.capture.replicationSlotName,
-      connection: {
-        host: props.databaseConnectThrough?.host ?? platform.databaseAddress,
-        port: props.databaseConnectThrough?.port ?? platform.databasePort,
-        database: props.databaseName,
-      },
-      credentialsSecretArn: props.capture.cdcSecretArn,
-      region: props.region,
-    }).readBy(this.debezium.connector);
 
+    // One sink writes every source's topics: the lake's layout (topics/<topic>/...) keeps sources apart by
+    // their topic prefixes, and one consumer group scales with the total load.
     this.s3Sink = new S3Sink(this, "S3Sink", {
       ...connector("s3-sink"),
       plugin: sinkPlugin,
@@ -238,7 +268,7 @@ export class ConnectorsStack extends PipelineStack {
       bucketArn: platform.lakeBucketArn,
       bucketKeyArn: platform.keyArn,
       capacity: connectors.sink.capacity,
-      topicPrefix: connectors.topicPrefix,
+      topicPrefixes: props.sources.map(({ config }) => config.capture.topicPrefix),
       settings: {
         topics: this.topics,
         bucketName: platform.lakeBucketName,
@@ -246,8 +276,8 @@ export class ConnectorsStack extends PipelineStack {
         flushSize: connectors.flushSize,
         rotateScheduleIntervalMs: connectors.rotateScheduleIntervalMs,
       },
-      // The sink reads what the source creates: start it second.
-      after: [this.debezium.connector],
+      // The sink reads what the sources create: start it last.
+      after: this.debezium.map((d) => d.connector),
     });
     this.s3Sink.movedFrom(PREVIOUS_ADDRESSES.s3Sink);
 
@@ -259,11 +289,25 @@ export class ConnectorsStack extends PipelineStack {
       value: pluginBucket.name,
       description: "Connector plugin zips",
     });
-    new TerraformOutput(this, "debezium_connector_arn", { value: this.debezium.arn });
+    const managed = props.sources.findIndex(({ config }) => config.name === undefined);
+    if (managed >= 0) {
+      new TerraformOutput(this, "debezium_connector_arn", { value: this.debezium[managed]?.arn });
+    }
+    new TerraformOutput(this, "debezium_connector_arns", {
+      value: Object.fromEntries(
+        props.sources.map(({ config }, i) => [config.name ?? MANAGED_SOURCE_KEY, this.debezium[i]?.arn]),
+      ),
+      description: "Debezium connector per source (managed: the RDS instance the pipeline creates)",
+    });
     new TerraformOutput(this, "s3_sink_connector_arn", { value: this.s3Sink.arn });
     new TerraformOutput(this, "lake_prefix", {
       value: `s3://${platform.lakeBucketName}/${TOPICS_DIR}/`,
       description: "Where the change events land: <topic>/year=/month=/day=/hour=/ JSON objects",
     });
   }
+}
+
+/** Where a source's tables are in the config file, as a message names them. */
+function sourceField(config: SourceConfig): string {
+  return config.name === undefined ? "capture.tables" : `sources[${config.name}].capture.tables`;
 }

@@ -4,13 +4,14 @@ import { documentationCidrs } from "../config/fields";
 import type { Naming } from "../config/naming";
 import type {
   AlertsConfig,
+  ConnectorsReach,
   DatabaseConfig,
   NetworkConfig,
   StorageConfig,
   StreamingConfig,
 } from "../config/pipeline-config";
 import { PipelineNetwork } from "../constructs/network/pipeline-network";
-import { PipelineSecurityGroup } from "../constructs/network/pipeline-security-group";
+import { admitIntoExistingGroup, PipelineSecurityGroup } from "../constructs/network/pipeline-security-group";
 import { AlertTopic } from "../constructs/observability/alert-topic";
 import { PipelineLogGroup } from "../constructs/observability/pipeline-log-group";
 import { ReplicationAlarms } from "../constructs/observability/replication-alarms";
@@ -24,7 +25,10 @@ import { PipelineStack, type PipelineStackProps } from "./pipeline-stack";
 export interface PlatformStackProps extends PipelineStackProps {
   readonly naming: Naming;
   readonly network: NetworkConfig;
-  readonly database: DatabaseConfig;
+  /** The managed source's RDS instance; none when every source is an existing database. */
+  readonly database?: DatabaseConfig | undefined;
+  /** Existing databases the connectors must reach (config.sources). */
+  readonly existingSources: readonly ExistingSourceReach[];
   readonly streaming: StreamingConfig;
   readonly storage: StorageConfig;
   /** One KMS key of the pipeline for RDS, MSK and the lake; AWS managed keys otherwise. */
@@ -37,6 +41,13 @@ export interface PlatformStackProps extends PipelineStackProps {
   readonly logRetentionDays: number;
 }
 
+/** How the connectors reach an existing database (`sources[]`). */
+export interface ExistingSourceReach {
+  readonly name: string;
+  readonly port: number;
+  readonly reach: ConnectorsReach;
+}
+
 /**
  * `<env>-platform`: everything AWS-side that the database and connectors stacks stand on: network,
  * RDS PostgreSQL ready for logical replication, MSK, the data-lake bucket and their log groups.
@@ -44,7 +55,8 @@ export interface PlatformStackProps extends PipelineStackProps {
  */
 export class PlatformStack extends PipelineStack {
   readonly network: PipelineNetwork;
-  readonly database: CdcPostgres;
+  /** The managed source's RDS instance, when the config has one (config.database). */
+  readonly database?: CdcPostgres;
   readonly kafka: CdcKafkaCluster;
   readonly lake: PrivateBucket;
   /** The group MSK Connect workers run in; the database and MSK admit it. */
@@ -104,39 +116,42 @@ export class PlatformStack extends PipelineStack {
     });
 
     const db = props.database;
-    this.database = new CdcPostgres(this, "Database", {
-      identifier: naming.rdsInstance(),
-      parameterGroupNamePrefix: naming.rdsParameterGroupPrefix(db.parameterGroupFamily),
-      finalSnapshotPrefix: naming.rdsFinalSnapshotPrefix(),
-      vpcId,
-      subnetIds,
-      engineVersion: db.engineVersion,
-      parameterGroupFamily: db.parameterGroupFamily,
-      instanceClass: db.instanceClass,
-      allocatedStorageGiB: db.allocatedStorageGiB,
-      port: db.port,
-      databaseName: db.databaseName,
-      masterUsername: db.masterUsername,
-      maxSlotWalKeepSizeMiB: db.maxSlotWalKeepSizeMiB,
-      publiclyAccessible: db.publiclyAccessible,
-      multiAz: db.multiAz,
-      deletionProtection: db.deletionProtection,
-      skipFinalSnapshot: db.skipFinalSnapshot,
-      backupRetentionDays: db.backupRetentionDays,
-      kmsKeyArn,
-      performanceInsights: db.performanceInsights,
-      logExports: db.logExports,
-      logRetentionDays: props.logRetentionDays,
-    });
-    this.database.allowFrom(
+    const database =
+      db &&
+      new CdcPostgres(this, "Database", {
+        identifier: naming.rdsInstance(),
+        parameterGroupNamePrefix: naming.rdsParameterGroupPrefix(db.parameterGroupFamily),
+        finalSnapshotPrefix: naming.rdsFinalSnapshotPrefix(),
+        vpcId,
+        subnetIds,
+        engineVersion: db.engineVersion,
+        parameterGroupFamily: db.parameterGroupFamily,
+        instanceClass: db.instanceClass,
+        allocatedStorageGiB: db.allocatedStorageGiB,
+        port: db.port,
+        databaseName: db.databaseName,
+        masterUsername: db.masterUsername,
+        maxSlotWalKeepSizeMiB: db.maxSlotWalKeepSizeMiB,
+        publiclyAccessible: db.publiclyAccessible,
+        multiAz: db.multiAz,
+        deletionProtection: db.deletionProtection,
+        skipFinalSnapshot: db.skipFinalSnapshot,
+        backupRetentionDays: db.backupRetentionDays,
+        kmsKeyArn,
+        performanceInsights: db.performanceInsights,
+        logExports: db.logExports,
+        logRetentionDays: props.logRetentionDays,
+      });
+    this.database = database;
+    database?.allowFrom(
       "Connectors",
       { securityGroup: this.connectorsSecurityGroup },
       "Debezium on MSK Connect reads the WAL",
     );
-    db.allowedCidrs.forEach((cidr, i) => {
-      this.database.allowFrom(`Operator${i}`, { cidr }, `Operator network ${cidr} (database.allowedCidrs)`);
+    db?.allowedCidrs.forEach((cidr, i) => {
+      database?.allowFrom(`Operator${i}`, { cidr }, `Operator network ${cidr} (database.allowedCidrs)`);
     });
-    this.warnAboutDocumentationAddresses(db.allowedCidrs, props.network.operatorAccess.cidrs);
+    this.warnAboutDocumentationAddresses(db?.allowedCidrs ?? [], props.network.operatorAccess.cidrs);
 
     const alerts = props.alerts;
     const alertTopic =
@@ -149,14 +164,16 @@ export class PlatformStack extends PipelineStack {
         : undefined;
     this.alarmTopicArn = alerts.snsTopicArn ?? alertTopic?.arn;
 
-    new ReplicationAlarms(this, "DatabaseAlarms", {
-      slotLagAlarmName: naming.databaseAlarm("replication-slot-lag"),
-      freeStorageAlarmName: naming.databaseAlarm("free-storage"),
-      dbInstanceIdentifier: this.database.instance.identifier,
-      allocatedStorageGiB: db.allocatedStorageGiB,
-      maxSlotWalKeepSizeMiB: db.maxSlotWalKeepSizeMiB,
-      topicArn: this.alarmTopicArn,
-    });
+    if (db && database) {
+      new ReplicationAlarms(this, "DatabaseAlarms", {
+        slotLagAlarmName: naming.databaseAlarm("replication-slot-lag"),
+        freeStorageAlarmName: naming.databaseAlarm("free-storage"),
+        dbInstanceIdentifier: database.instance.identifier,
+        allocatedStorageGiB: db.allocatedStorageGiB,
+        maxSlotWalKeepSizeMiB: db.maxSlotWalKeepSizeMiB,
+        topicArn: this.alarmTopicArn,
+      });
+    }
 
     const brokerLogs = new PipelineLogGroup(this, "BrokerLogs", {
       name: naming.brokerLogGroup(),
@@ -188,12 +205,34 @@ export class PlatformStack extends PipelineStack {
     );
 
     const workers = this.connectorsSecurityGroup;
-    workers.allowEgress(
-      "Database",
-      { securityGroup: this.database.securityGroup },
-      db.port,
-      "PostgreSQL (Debezium)",
-    );
+    if (db && database) {
+      workers.allowEgress(
+        "Database",
+        { securityGroup: database.securityGroup },
+        db.port,
+        "PostgreSQL (Debezium)",
+      );
+    }
+    for (const source of props.existingSources) {
+      const what = `PostgreSQL of source ${source.name} (Debezium)`;
+      if ("cidr" in source.reach) {
+        workers.allowEgress(`Source-${source.name}`, { cidr: source.reach.cidr }, source.port, what);
+      } else {
+        workers.allowEgress(
+          `Source-${source.name}`,
+          { securityGroupId: source.reach.securityGroupId },
+          source.port,
+          what,
+        );
+        admitIntoExistingGroup(
+          workers,
+          `Source-${source.name}`,
+          source.reach.securityGroupId,
+          source.port,
+          `${naming.pipeline()} connectors: Debezium reads the WAL (source ${source.name})`,
+        );
+      }
+    }
     workers.allowEgress("Kafka", { securityGroup: this.kafka.securityGroup }, MSK_IAM_PORT, "MSK SASL/IAM");
     workers.allowEgress(
       "S3",
@@ -241,7 +280,7 @@ export class PlatformStack extends PipelineStack {
    */
   private operatorAccess(props: PlatformStackProps, subnetIds: string[]): PipelineSecurityGroup | undefined {
     const access = props.network.operatorAccess;
-    const port = props.database.port;
+    const database = this.database;
     const group = access.securityGroup
       ? new PipelineSecurityGroup(this, "OperatorsSecurityGroup", {
           name: props.naming.operatorsSecurityGroup(),
@@ -251,12 +290,19 @@ export class PlatformStack extends PipelineStack {
         })
       : undefined;
     if (group) {
-      this.database.allowFrom(
-        "Operators",
-        { securityGroup: group },
-        "Operators' group: the database stack (network.operatorAccess)",
-      );
-      group.allowEgress("Database", { securityGroup: this.database.securityGroup }, port, "PostgreSQL");
+      if (database && props.database) {
+        database.allowFrom(
+          "Operators",
+          { securityGroup: group },
+          "Operators' group: the database stack (network.operatorAccess)",
+        );
+        group.allowEgress(
+          "Database",
+          { securityGroup: database.securityGroup },
+          props.database.port,
+          "PostgreSQL",
+        );
+      }
       group.allowEgress(
         "S3",
         { prefixListId: this.network.s3Endpoint.prefixListId },
@@ -266,8 +312,8 @@ export class PlatformStack extends PipelineStack {
     }
     access.cidrs.forEach((cidr, i) => {
       // Already admitted through database.allowedCidrs: a second identical rule would fail at apply.
-      if (props.database.allowedCidrs.includes(cidr)) return;
-      this.database.allowFrom(
+      if (!database || props.database?.allowedCidrs.includes(cidr)) return;
+      database.allowFrom(
         `OperatorAccess${i}`,
         { cidr },
         `Operator network ${cidr} (network.operatorAccess.cidrs)`,
@@ -308,22 +354,31 @@ export class PlatformStack extends PipelineStack {
     }
   }
 
-  private outputs(db: DatabaseConfig): void {
+  private outputs(db: DatabaseConfig | undefined): void {
     const output = (id: string, value: unknown, description: string) =>
       new TerraformOutput(this, id, { value, description });
+    const database = this.database;
     // The seed's outputs, same names and shapes.
-    output(
-      "rds",
-      {
-        endpoint: this.database.endpoint,
-        address: this.database.instance.address,
-        port: this.database.instance.port,
-        database_name: db.databaseName,
-        master_username: db.masterUsername,
-        master_user_secret_arn: this.database.masterUserSecretArn,
-      },
-      "PostgreSQL: endpoint is host:port; the master password is in the master_user_secret_arn secret",
-    );
+    if (db && database) {
+      output(
+        "rds",
+        {
+          endpoint: database.endpoint,
+          address: database.instance.address,
+          port: database.instance.port,
+          database_name: db.databaseName,
+          master_username: db.masterUsername,
+          master_user_secret_arn: database.masterUserSecretArn,
+        },
+        "PostgreSQL: endpoint is host:port; the master password is in the master_user_secret_arn secret",
+      );
+      output(
+        "rds_master_user_secret_arn",
+        database.masterUserSecretArn,
+        "Secrets Manager ARN of the master password",
+      );
+      output("database_security_group_id", database.securityGroup.id, "Security group of PostgreSQL");
+    }
     output(
       "msk_cluster_bootstrap_brokers_sasl_iam",
       this.kafka.bootstrapBrokersSaslIam,
@@ -331,17 +386,11 @@ export class PlatformStack extends PipelineStack {
     );
     output("s3_bucket_name", this.lake.name, "Data-lake bucket");
     // What the database and connectors stacks (and operators) need.
-    output(
-      "rds_master_user_secret_arn",
-      this.database.masterUserSecretArn,
-      "Secrets Manager ARN of the master password",
-    );
     output("msk_cluster_arn", this.kafka.arn, "MSK cluster ARN");
     output("s3_bucket_arn", this.lake.arn, "Data-lake bucket ARN");
     output("vpc_id", this.network.vpc.id, "VPC id");
     output("subnet_ids", this.workloadSubnetIds, "Subnets of RDS, MSK and MSK Connect");
     output("connectors_security_group_id", this.connectorsSecurityGroup.id, "Security group for MSK Connect");
-    output("database_security_group_id", this.database.securityGroup.id, "Security group of PostgreSQL");
     output("msk_security_group_id", this.kafka.securityGroup.id, "Security group of MSK");
     if (this.operatorsSecurityGroup) {
       output(

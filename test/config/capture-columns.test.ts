@@ -3,7 +3,7 @@ import { loadConfigFile } from "../../src/cli/load-config";
 import { parseConfig } from "../../src/config/parse";
 import { parseColumnType } from "../../src/config/sections/capture";
 import { renderColumns, renderColumnType } from "../../src/sql/columns";
-import { DEMO_CONFIG, demoConfigData, problemsOf } from "../support/synth";
+import { DEMO_CONFIG, demoConfigData, managedCapture, problemsOf } from "../support/synth";
 
 /** The demo with its one table's columns replaced. */
 const withColumns = (columns: unknown[]) =>
@@ -16,12 +16,12 @@ function rendered(columns: unknown[]): string {
   const data = demoConfigData();
   data.capture.tables[0].columns = columns;
   const config = parseConfig(data, "test.yaml");
-  return renderColumns(config.capture.tables[0]?.columns ?? []);
+  return renderColumns(managedCapture(config).tables[0]?.columns ?? []);
 }
 
 describe("capture.tables[].columns: structured, never SQL text", () => {
   it("describes the seed's table, id serial primary key, name varchar(100)", () => {
-    const table = loadConfigFile(DEMO_CONFIG).capture.tables[0];
+    const table = managedCapture(loadConfigFile(DEMO_CONFIG)).tables[0];
     expect(table?.columns).toEqual([
       { name: "id", type: { base: "serial", arrayDimensions: 0 }, nullable: false, primaryKey: true },
       {
@@ -267,7 +267,7 @@ describe("capture.tables[].columns: structured, never SQL text", () => {
   });
 
   it("keeps the multi-schema example's tables as they were: bigserial key, bigint not null, numeric(12,2)", () => {
-    const tables = loadConfigFile("config/examples/multi-schema.yaml").capture.tables;
+    const tables = managedCapture(loadConfigFile("config/examples/multi-schema.yaml")).tables;
     expect(tables.map((t) => (t.columns ? renderColumns(t.columns) : null))).toEqual([
       '"id" serial NOT NULL, "name" character varying(100), PRIMARY KEY ("id")',
       '"id" bigserial NOT NULL, "customer_id" bigint NOT NULL, "total" numeric(12,2), PRIMARY KEY ("id")',

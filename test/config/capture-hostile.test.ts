@@ -4,7 +4,7 @@ import { ConfigError } from "../../src/errors";
 import { type CapturedTable, renderCaptureSql } from "../../src/sql/capture-sql";
 import { quoteLiteral } from "../../src/sql/quote";
 import { ACCEPTED_AS_TEXT, HOSTILE, SQL_FIELDS, splitQuoted } from "../postgres/hostile-fixtures";
-import { demoConfigData } from "../support/synth";
+import { demoConfigData, managedCapture } from "../support/synth";
 
 function parse(change: (data: Record<string, any>) => void) {
   const data = demoConfigData();
@@ -32,7 +32,7 @@ const scriptWithDefault = (value: string) => {
     d.capture.tables[0].columns.push({ name: "note", type: "text", default: value }),
   );
   if (!config) throw new Error(`refused: ${JSON.stringify(value)}`);
-  return renderCaptureSql(config.capture.tables, config.capture.heartbeatSchema);
+  return renderCaptureSql(managedCapture(config).tables, managedCapture(config).heartbeatSchema);
 };
 
 describe("hostile strings in every config field that reaches SQL", () => {

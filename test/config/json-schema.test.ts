@@ -196,8 +196,8 @@ describe(CONFIG_SCHEMA_FILE, () => {
     expect(validate(schema, { ...demo, region: 42 })).toEqual([
       "(root).region: expected string, got integer",
     ]);
-    const { capture: _, ...withoutCapture } = demo;
-    expect(validate(schema, withoutCapture)).toEqual(["(root): missing required capture"]);
+    const { project: _, ...withoutProject } = demo;
+    expect(validate(schema, withoutProject)).toEqual(["(root): missing required project"]);
     expect(validate(schema, { ...demo, state: { backend: "gcs" } })).not.toEqual([]);
   });
 });

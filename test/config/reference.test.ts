@@ -53,9 +53,13 @@ describe("docs/config.md", () => {
   it("marks as required exactly the fields the file must set", () => {
     const required = rows.filter((r) => r.required).map((r) => r.path);
     expect(required).toEqual(
-      expect.arrayContaining(["project", "environment", "region", "database", "database.databaseName"]),
+      expect.arrayContaining(["project", "environment", "region", "database.databaseName"]),
     );
     expect(required).toContain("capture.tables[].table");
+    expect(required).toEqual(expect.arrayContaining(["sources[].name", "sources[].adminSecretArn"]));
+    // Optional as sections: a pipeline has the managed source, existing ones (sources), or both.
+    expect(required).not.toContain("database");
+    expect(required).not.toContain("capture");
     expect(required).not.toContain("network");
     expect(required).not.toContain("capture.tables[].schema");
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/cli/load-config";
 import { parseConfig } from "../../src/config/parse";
-import { DEMO_CONFIG, demoConfigData, problemsOf } from "../support/synth";
+import { DEMO_CONFIG, demoConfigData, managedCapture, managedDatabase, problemsOf } from "../support/synth";
 
 describe("the demo config", () => {
   const config = loadConfigFile(DEMO_CONFIG);
@@ -14,7 +14,7 @@ describe("the demo config", () => {
       { zone: { name: "us-east-1b" }, cidr: "10.0.1.0/24" },
       { zone: { name: "us-east-1c" }, cidr: "10.0.2.0/24" },
     ]);
-    expect(config.database).toMatchObject({
+    expect(managedDatabase(config)).toMatchObject({
       instanceClass: "db.t3.micro",
       databaseName: "msk_db",
       masterUsername: "msk_user",
@@ -22,7 +22,7 @@ describe("the demo config", () => {
       parameterGroupFamily: "postgres15",
     });
     expect(config.streaming.brokerCount).toBe(3);
-    expect(config.capture.tables).toEqual([
+    expect(managedCapture(config).tables).toEqual([
       {
         schema: "public",
         table: "student",
@@ -41,7 +41,7 @@ describe("the demo config", () => {
   });
 
   it("derives the names of Debezium's role, publication and slot", () => {
-    expect(config.capture).toMatchObject({
+    expect(managedCapture(config)).toMatchObject({
       cdcRoleName: "cdc_lake_demo_cdc",
       publicationName: "cdc_lake_demo_publication",
       slotName: "cdc_lake_demo_slot",
@@ -51,12 +51,12 @@ describe("the demo config", () => {
   });
 
   it("opens PostgreSQL to a single operator address, not the internet", () => {
-    expect(config.database.allowedCidrs).toEqual(["203.0.113.10/32"]);
-    expect(config.database.allowInternetIngress).toBe(false);
+    expect(managedDatabase(config).allowedCidrs).toEqual(["203.0.113.10/32"]);
+    expect(managedDatabase(config).allowInternetIngress).toBe(false);
   });
 
   it("derives a WAL cap of a quarter of the storage", () => {
-    expect(config.database.maxSlotWalKeepSizeMiB).toBe(5120);
+    expect(managedDatabase(config).maxSlotWalKeepSizeMiB).toBe(5120);
   });
 
   it("derives replication settings that survive one broker loss", () => {
@@ -110,7 +110,9 @@ describe("defaults", () => {
   });
 
   it("defaults the captured schema to public with REPLICA IDENTITY FULL", () => {
-    expect(minimal.capture.tables).toEqual([{ schema: "public", table: "orders", replicaIdentity: "full" }]);
+    expect(managedCapture(minimal).tables).toEqual([
+      { schema: "public", table: "orders", replicaIdentity: "full" },
+    ]);
   });
 
   it("derives the parameter group family from the engine version", () => {
@@ -118,7 +120,7 @@ describe("defaults", () => {
       ...demoConfigData(),
       database: { ...demoConfigData().database, engineVersion: "16" },
     });
-    expect(v16.database.parameterGroupFamily).toBe("postgres16");
+    expect(managedDatabase(v16).parameterGroupFamily).toBe("postgres16");
   });
 });
 

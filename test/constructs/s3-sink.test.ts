@@ -11,7 +11,7 @@ function synth(options: { keyArn?: string; topics?: string[] } = {}) {
     new S3Sink(scope, "S3Sink", {
       ...connectorProps(scope, "s3-sink"),
       jsonSchemas: false,
-      topicPrefix: "t",
+      topicPrefixes: ["t"],
       bucketArn: BUCKET_ARN,
       bucketKeyArn: options.keyArn,
       capacity: {
@@ -74,7 +74,7 @@ describe("S3Sink (alone in a stack)", () => {
       new S3Sink(scope, "S3Sink", {
         ...props,
         jsonSchemas: false,
-        topicPrefix: "t",
+        topicPrefixes: ["t"],
         bucketArn: BUCKET_ARN,
         capacity: {
           mcuCount: 1,
@@ -146,7 +146,7 @@ describe("S3Sink (alone in a stack)", () => {
 
   it("fails if a topic is outside the topic prefix its role may read", () => {
     expect(() => synth({ topics: ["t.public.orders", "other.public.orders", "t-x.public.a"] })).toThrow(
-      'S3 sink t-s3-sink: got topics other.public.orders, t-x.public.a; expected topics below the topic prefix "t." (its role may read only those)',
+      'S3 sink t-s3-sink: got topics other.public.orders, t-x.public.a; expected topics below the topic prefixes "t." (its role may read only those)',
     );
   });
 

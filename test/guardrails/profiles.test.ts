@@ -11,6 +11,7 @@ import { parseConfig } from "../../src/config/parse";
 import type { PipelineConfig } from "../../src/config/pipeline-config";
 import { ConfigError, UserError } from "../../src/errors";
 import { NetworkOpenIngress } from "../../src/guardrails/rules/network-open-ingress";
+import { managedDatabase } from "../support/synth";
 import { writeConnectorsDir } from "../support/zip-fixtures";
 
 const root = mkdtempSync(join(tmpdir(), "cdc-lake-profiles-"));
@@ -100,7 +101,7 @@ describe("the production profile opened to the internet in pieces", () => {
   /** The production config with these operator networks, as if the config model had let them through. */
   const withCidrs = (allowedCidrs: string[]): PipelineConfig => ({
     ...production,
-    database: { ...production.database, allowedCidrs, allowInternetIngress: false },
+    database: { ...managedDatabase(production), allowedCidrs, allowInternetIngress: false },
   });
   const sixtyFourSlash8s = Array.from({ length: 65 }, (_, i) => `${i + 1}.0.0.0/8`).filter(
     (c) => c !== "10.0.0.0/8",

@@ -12,10 +12,16 @@ import {
   runCaptureSql,
   runCdcPasswordStep,
 } from "../support/rds-emulation";
-import { DEMO_CONFIG, synthesize, type TerraformJson } from "../support/synth";
+import {
+  DEMO_CONFIG,
+  managedCapture,
+  managedDatabase,
+  synthesize,
+  type TerraformJson,
+} from "../support/synth";
 
 const config = loadConfigFile(DEMO_CONFIG);
-const role = config.capture.cdcRoleName;
+const role = managedCapture(config).cdcRoleName;
 /** Like the generated ones: letters and digits. */
 const newPassword = () => randomBytes(16).toString("hex");
 
@@ -37,7 +43,11 @@ describeWithPostgres(
 
     beforeAll(async () => {
       server = await ThrowawayPostgres.start(bin, RDS_DEFAULT_LOGGING);
-      master = await emulateRds(server, config.database.masterUsername, config.database.databaseName);
+      master = await emulateRds(
+        server,
+        managedDatabase(config).masterUsername,
+        managedDatabase(config).databaseName,
+      );
       const tables = runCaptureSql(captureSqlStep(stack), master);
       if (tables.code !== 0) throw new Error(tables.output);
     });

@@ -13,7 +13,7 @@ import {
   emulateRds,
   runCaptureSql,
 } from "../support/rds-emulation";
-import { DEMO_CONFIG, synthesize } from "../support/synth";
+import { DEMO_CONFIG, managedCapture, managedDatabase, synthesize } from "../support/synth";
 import { tableShape } from "./table-shape";
 
 const config = loadConfigFile(DEMO_CONFIG);
@@ -32,7 +32,7 @@ function synthesizedHeartbeatQuery(): string {
       tables: [],
       snapshotMode: "initial",
       heartbeatIntervalMs: 1000,
-      heartbeatTable: `${config.capture.heartbeatSchema}.${HEARTBEAT_TABLE}`,
+      heartbeatTable: `${managedCapture(config).heartbeatSchema}.${HEARTBEAT_TABLE}`,
       replicationFactor: 3,
     },
     { join: (sep, list) => list.join(sep) },
@@ -40,7 +40,7 @@ function synthesizedHeartbeatQuery(): string {
   if (!query) throw new Error("no heartbeat.action.query");
   return query;
 }
-const { cdcRoleName, publicationName } = config.capture;
+const { cdcRoleName, publicationName } = managedCapture(config);
 
 describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
   const synthesized = synthesize(config);
@@ -52,7 +52,11 @@ describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
 
   beforeAll(async () => {
     server = await ThrowawayPostgres.start(bin);
-    master = await emulateRds(server, config.database.masterUsername, config.database.databaseName);
+    master = await emulateRds(
+      server,
+      managedDatabase(config).masterUsername,
+      managedDatabase(config).databaseName,
+    );
     const first = runCaptureSql(step, master);
     if (first.code !== 0) throw new Error(`capture SQL failed:\n${first.output}`);
     cdc = await applyDatabaseStack(server, master, stack, cdcRoleName);
@@ -119,7 +123,7 @@ describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
       // pg_dump 15.14+ brackets its output with \restrict <random key> (psql then ignores meta-commands).
       return result.stdout.replace(/^\\(un)?restrict \S+$/gm, "\\$1restrict <key>");
     };
-    const ourDump = dump(config.database.databaseName);
+    const ourDump = dump(managedDatabase(config).databaseName);
     expect(ourDump).toContain("CREATE TABLE public.student (");
     expect(ourDump).toBe(dump("seed_lab"));
   });

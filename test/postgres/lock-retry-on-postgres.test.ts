@@ -12,7 +12,7 @@ import {
   runCaptureSqlAsync,
   type StepRun,
 } from "../support/rds-emulation";
-import { DEMO_CONFIG, demoWith, synthesize } from "../support/synth";
+import { DEMO_CONFIG, demoWith, managedCapture, managedDatabase, synthesize } from "../support/synth";
 
 const config = loadConfigFile(DEMO_CONFIG);
 
@@ -39,7 +39,11 @@ describeWithPostgres(
     beforeAll(async () => {
       expect(LOCK_RETRY).toEqual({ lockTimeout: "2s", attempts: 4, firstPauseSeconds: 1 });
       server = await ThrowawayPostgres.start(bin);
-      master = await emulateRds(server, config.database.masterUsername, config.database.databaseName);
+      master = await emulateRds(
+        server,
+        managedDatabase(config).masterUsername,
+        managedDatabase(config).databaseName,
+      );
     });
     afterAll(() => server?.stop());
     beforeEach(async () => {
@@ -160,14 +164,14 @@ describeWithPostgres(
     });
 
     it("stalled the application for the whole 10 s with the old single lock_timeout (so the bound above can fail)", async () => {
-      const old = renderCaptureSql(config.capture.tables, config.capture.heartbeatSchema, {
+      const old = renderCaptureSql(managedCapture(config).tables, managedCapture(config).heartbeatSchema, {
         lockTimeout: "10s",
         attempts: 1,
         firstPauseSeconds: 0,
       });
       await holdLock();
       try {
-        const { run, slowestReadMs } = await runWhileReading({ ...step, sql: old, chunks: [old] });
+        const { run, slowestReadMs } = await runWhileReading({ ...step, sql: old });
         expect(run.code).toBe(3);
         expect(slowestReadMs).toBeGreaterThan(9000);
       } finally {

@@ -11,12 +11,12 @@ import {
   randomPassword,
   runCaptureSql,
 } from "../support/rds-emulation";
-import { demoWith, synthesize } from "../support/synth";
+import { demoWith, managedCapture, managedDatabase, synthesize } from "../support/synth";
 import { tableShape } from "./table-shape";
 
 const EXAMPLE = "config/examples/multi-schema.yaml";
 const config = loadConfigFile(EXAMPLE);
-const { cdcRoleName, publicationName } = config.capture;
+const { cdcRoleName, publicationName } = managedCapture(config);
 
 describeWithPostgres(
   "PostgreSQL: several schemas, application-owned tables, REPLICA IDENTITY DEFAULT",
@@ -32,12 +32,20 @@ describeWithPostgres(
 
     beforeAll(async () => {
       server = await ThrowawayPostgres.start(bin);
-      master = await emulateRds(server, config.database.masterUsername, config.database.databaseName);
+      master = await emulateRds(
+        server,
+        managedDatabase(config).masterUsername,
+        managedDatabase(config).databaseName,
+      );
       // Before the application has created its table, the SQL must refuse, naming the table and the fix.
       firstRunBeforeAppTable = runCaptureSql(step, master);
       // The application: its own role owns its schema and table; the master is not a member of it yet.
-      const app = server.params(config.capture.tableOwner, randomPassword(), config.database.databaseName);
-      await withClient(server, server.superuserParams(config.database.databaseName), async (c) => {
+      const app = server.params(
+        managedCapture(config).tableOwner,
+        randomPassword(),
+        managedDatabase(config).databaseName,
+      );
+      await withClient(server, server.superuserParams(managedDatabase(config).databaseName), async (c) => {
         await c.query(`CREATE ROLE ${app.user} LOGIN PASSWORD '${app.password}'`);
         await c.query(`CREATE SCHEMA sales AUTHORIZATION ${app.user}`);
       });
@@ -123,9 +131,9 @@ describeWithPostgres(
 
     it("grants read on every captured schema, and on tables created there later", async () => {
       // Created later by the application's role (tableOwner): default privileges make it readable.
-      await withClient(server, server.superuserParams(config.database.databaseName), (c) =>
+      await withClient(server, server.superuserParams(managedDatabase(config).databaseName), (c) =>
         c.query(
-          `SET ROLE ${config.capture.tableOwner}; CREATE TABLE sales.refunds (id int primary key); INSERT INTO sales.refunds VALUES (7)`,
+          `SET ROLE ${managedCapture(config).tableOwner}; CREATE TABLE sales.refunds (id int primary key); INSERT INTO sales.refunds VALUES (7)`,
         ),
       );
       const read = await withClient(server, cdc, async (c) => ({

@@ -24,11 +24,17 @@ import {
   runDestroyStep,
   tlsLikeRds,
 } from "../support/rds-emulation";
-import { DEMO_CONFIG, synthesize, type TerraformJson } from "../support/synth";
+import {
+  DEMO_CONFIG,
+  managedCapture,
+  managedDatabase,
+  synthesize,
+  type TerraformJson,
+} from "../support/synth";
 import { terraformTier } from "../support/terraform";
 
 const config = loadConfigFile(DEMO_CONFIG);
-const { cdcRoleName, publicationName, slotName } = config.capture;
+const { cdcRoleName, publicationName, slotName } = managedCapture(config);
 const REGION = "eu-west-1";
 const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:123456789012:secret:cdc-lake-demo/postgres/${cdcRoleName}-AbCdEf`;
 
@@ -42,7 +48,7 @@ function lifecycleJson(
     Testing.synthScope((scope) => {
       const lifecycle = new ReplicationSlotLifecycle(scope, "ReplicationSlot", {
         slotName,
-        connection: { host: "127.0.0.1", port, database: config.database.databaseName },
+        connection: { host: "127.0.0.1", port, database: managedDatabase(config).databaseName },
         credentialsSecretArn: SECRET_ARN,
         region: REGION,
         ...overrides,
@@ -66,7 +72,11 @@ describeWithPostgres("PostgreSQL: the replication slot lives and dies with its c
 
   beforeAll(async () => {
     server = await ThrowawayPostgres.start(bin, tls.settings);
-    master = await emulateRds(server, config.database.masterUsername, config.database.databaseName);
+    master = await emulateRds(
+      server,
+      managedDatabase(config).masterUsername,
+      managedDatabase(config).databaseName,
+    );
     const sql = runCaptureSql(captureSqlStep(database), master);
     if (sql.code !== 0) throw new Error(`capture SQL failed:\n${sql.output}`);
     cdc = await applyDatabaseStack(server, master, database, cdcRoleName);
@@ -101,7 +111,7 @@ describeWithPostgres("PostgreSQL: the replication slot lives and dies with its c
   });
 
   const asSuperuser = <T>(fn: Parameters<typeof withClient<T>>[2]) =>
-    withClient(server, server.superuserParams(config.database.databaseName), fn);
+    withClient(server, server.superuserParams(managedDatabase(config).databaseName), fn);
   const slots = () =>
     asSuperuser(
       async (c) =>
@@ -168,7 +178,7 @@ describeWithPostgres("PostgreSQL: the replication slot lives and dies with its c
         slot_name: slotName,
         plugin: "pgoutput",
         slot_type: "logical",
-        database: config.database.databaseName,
+        database: managedDatabase(config).databaseName,
         active: false,
         active_pid: null,
       },

@@ -6,10 +6,23 @@ import { buildPipelineApp } from "../../src/app";
 import { loadConfigFile } from "../../src/cli/load-config";
 import { loadPlugins } from "../../src/cli/load-plugins";
 import { parseConfig } from "../../src/config/parse";
-import type { PipelineConfig } from "../../src/config/pipeline-config";
+import type { CaptureConfig, DatabaseConfig, PipelineConfig } from "../../src/config/pipeline-config";
 import { ConfigError } from "../../src/errors";
 
 export const DEMO_CONFIG = "config/demo.yaml";
+
+/** The managed source's capture (config `capture`), for configs that have one (demo, production). */
+export function managedCapture(config: PipelineConfig): CaptureConfig {
+  const source = config.sources.find((s) => s.server.kind === "managed");
+  if (!source) throw new Error("the config has no managed source (capture)");
+  return source.capture;
+}
+
+/** The RDS instance's settings (config `database`), for configs that have one. */
+export function managedDatabase(config: PipelineConfig): DatabaseConfig {
+  if (!config.database) throw new Error("the config has no RDS instance (database)");
+  return config.database;
+}
 
 /** The demo config's data, to derive variants from. */
 export function demoConfigData(): Record<string, any> {

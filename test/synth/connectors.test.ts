@@ -359,7 +359,7 @@ describe("demo-connectors: S3 sink", () => {
           table: "orders",
           columns: [{ name: "id", type: "int", primaryKey: true }],
         });
-        d.connectors = { topicPrefix: "shop" };
+        d.capture.topicPrefix = "shop";
       }),
     );
     const json = byPath(multi.stacks["demo-connectors"] ?? {}, "aws_mskconnect_connector");

@@ -18,7 +18,7 @@ function synthWithConsumer(config: PipelineConfig) {
     state: config.state,
     tags: {},
   });
-  new TerraformOutput(consumer, "secret", { value: platform.database.masterUserSecretArn });
+  new TerraformOutput(consumer, "secret", { value: platform.database?.masterUserSecretArn });
   app.synth();
   const json = JSON.parse(readFileSync(join(outdir, "stacks/demo-consumer/cdk.tf.json"), "utf8"));
   rmSync(outdir, { recursive: true, force: true });

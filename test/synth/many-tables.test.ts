@@ -9,7 +9,8 @@ import {
   CONNECT_CONFIG_RECORD_MAX_BYTES,
   connectorConfigurationProblem,
 } from "../../src/stacks/connectors-stack";
-import { demoWith, problemsOf, synthesize, type TerraformJson } from "../support/synth";
+import { captureSqlStep } from "../support/rds-emulation";
+import { demoWith, managedCapture, problemsOf, synthesize, type TerraformJson } from "../support/synth";
 
 const SCHEMAS = 20;
 const TABLES_PER_SCHEMA = 25;
@@ -137,8 +138,8 @@ describe("500 tables across 20 schemas in one source", () => {
   const connectors = stacks["demo-connectors"] as TerraformJson;
 
   it("captures every table", () => {
-    expect(config.capture.tables).toHaveLength(500);
-    expect(new Set(config.capture.tables.map((t) => t.schema)).size).toBe(20);
+    expect(managedCapture(config).tables).toHaveLength(500);
+    expect(new Set(managedCapture(config).tables.map((t) => t.schema)).size).toBe(20);
     const debezium = Object.values<TerraformJson>(connectors.resource.aws_mskconnect_connector).find((c) =>
       c.connector_configuration["connector.class"]?.includes("Postgres"),
     ) as TerraformJson;
@@ -171,27 +172,30 @@ describe("500 tables across 20 schemas in one source", () => {
             ...Object.entries<string>(exec.environment ?? {}),
           ];
           for (const [key, value] of values) {
-            // `${self.input.<name>[i]}` is resolved from the resource's input (as written, `$${` escapes
-            // included: never shorter than what the process receives); other references are short values
-            // (a host, a port, a password).
-            const self = /^\$\{self\.input\.(\w+)\[(\d+)\]\}$/.exec(String(value));
-            const text = self ? String(resource.input[self[1] as string][Number(self[2])]) : String(value);
-            strings.push({ where: `${type}.${id} ${key}`, bytes: Buffer.byteLength(text, "utf8") });
+            // Every value as written: the SQL is not among them, and `$${` escapes are never shorter than
+            // what the process receives; references are short values (a host, a port, a password).
+            strings.push({ where: `${type}.${id} ${key}`, bytes: Buffer.byteLength(String(value), "utf8") });
           }
         }
       }
     }
     expect(strings.length).toBeGreaterThan(0);
-    // The 500 tables' SQL is large enough to need several chunks.
-    expect(strings.filter((s) => s.bytes > 32 * 1024).length).toBeGreaterThan(1);
     expect(strings.filter((s) => s.bytes > 100 * 1024)).toEqual([]);
+    // The 500 tables' SQL, which Linux would refuse as one variable (E2BIG), reaches psql as a file.
+    const step = captureSqlStep(database, synthesized.stackDir("demo-database"));
+    expect(Buffer.byteLength(step.sql)).toBeGreaterThan(128 * 1024);
+    expect(step.sql).toContain(
+      `('${pad("s19_")}', '${pad("t24_")}', '"${pad("s19_")}"."${pad("t24_")}"', 'f')`,
+    );
+    expect(step.environment.CDC_SQL_FILE).toBe(`\${path.module}/sql/${step.fileName}`);
+    expect(strings.find((s) => s.where.endsWith("CDC_SQL_FILE"))?.bytes).toBeLessThan(100);
   });
 });
 
 describe("limits refused at synth, in the receiving system's words", () => {
   it("accepts the longest change topic the config allows (228 characters)", () => {
     const problems = problemsOf((data) => {
-      data.connectors = { ...data.connectors, topicPrefix: "p".repeat(100) };
+      data.capture.topicPrefix = "p".repeat(100);
       data.capture.tables = [{ schema: pad("s_"), table: pad("t_") }];
     });
     expect(problems).toEqual([]);
@@ -204,7 +208,7 @@ describe("limits refused at synth, in the receiving system's words", () => {
     expect(changeTopicNameProblem(prefix, table)).toBe(
       `got ${table.schema}.${table.table}, whose change topic "${prefix}.${table.schema}.${table.table}" would be 250 characters; ` +
         `expected at most 249 (Kafka's limit on a topic name <topicPrefix>.<schema>.<table>): ` +
-        `shorten connectors.topicPrefix ("${prefix}", 122 characters) or the names`,
+        `shorten the topic prefix ("${prefix}", 122 characters) or the names`,
     );
     expect(changeTopicNameProblem(prefix.slice(1), table)).toBeUndefined();
   });

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { parseConfig } from "../../src/config/parse";
 import type { PipelineConfig } from "../../src/config/pipeline-config";
-import { byPath, refTo, single, synthesize, type TerraformJson } from "../support/synth";
+import { byPath, managedCapture, refTo, single, synthesize, type TerraformJson } from "../support/synth";
 import { withPins, writeConnectorsDir } from "../support/zip-fixtures";
 
 const root = mkdtempSync(join(tmpdir(), "cdc-lake-rotation-"));
@@ -68,7 +68,7 @@ describe.each([
   });
 
   it("makes a new secret version when cdcPasswordVersion changes, hence a new output and tracker value at apply", () => {
-    const current = profile(file).capture.cdcPasswordVersion;
+    const current = managedCapture(profile(file)).cdcPasswordVersion;
     const rotated = synth(profile(file, current + 1));
     const version = (json: TerraformJson) => single(json, "aws_secretsmanager_secret_version");
     expect(version(database).secret_string_wo_version).toBe(current);

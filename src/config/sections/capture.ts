@@ -434,11 +434,21 @@ export const CaptureSchema = z
       .array(CapturedTableSchema)
       .min(1, "expected at least one table to capture")
       .describe("Tables to capture (schema.table). Required."),
+    topicPrefix: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]{1,100}$/, "expected letters, digits, '_' and '-' (a Kafka topic name part)")
+      .optional()
+      .describe(
+        "Debezium topic.prefix: change events of table s.t go to topic <topicPrefix>.s.t, which the S3 sink " +
+          "reads. Prefixes of two sources never nest. Default: <project>-<environment> (managed source), " +
+          "<project>-<environment>-<name> (sources[]).",
+      ),
     cdcRoleName: pgRoleName()
       .optional()
       .describe(
         "Login role Debezium connects as: member of rds_replication, USAGE and SELECT on the captured " +
-          "schemas, nothing else. Default: <project>_<environment>_cdc (hyphens become underscores).",
+          "schemas, nothing else. Default: <project>_<environment>_cdc, <project>_<environment>_<name>_cdc for " +
+          "sources[] (hyphens become underscores).",
       ),
     cdcPasswordVersion: z
       .number()
@@ -451,12 +461,16 @@ export const CaptureSchema = z
       ),
     publicationName: pgPublicationName()
       .optional()
-      .describe("Publication limited to the captured tables. Default: <project>_<environment>_publication."),
+      .describe(
+        "Publication limited to the captured tables. Default: <project>_<environment>_publication " +
+          "(<project>_<environment>_<name>_publication for sources[]).",
+      ),
     slotName: pgSlotName()
       .optional()
       .describe(
         "Logical replication slot (pgoutput) Debezium reads: Debezium creates it on first start, and destroying " +
-          "the connectors stack drops it, so no slot outlives its reader. Default: <project>_<environment>_slot.",
+          "the connectors stack drops it, so no slot outlives its reader. Default: <project>_<environment>_slot " +
+          "(<project>_<environment>_<name>_slot for sources[]).",
       ),
     heartbeatSchema: pgSchemaName()
       .default("cdc")
@@ -469,7 +483,7 @@ export const CaptureSchema = z
       .optional()
       .describe(
         "Role that creates the captured schemas' tables; its future tables become readable by the CDC role " +
-          "(default privileges). Default: database.masterUsername.",
+          "(default privileges). Default: the admin login (database.masterUsername, sources[].adminUsername).",
       ),
   })
   .superRefine((capture, ctx) => {

@@ -65,14 +65,6 @@ const SinkSchema = z
 
 export const ConnectorsSchema = z
   .strictObject({
-    topicPrefix: z
-      .string()
-      .regex(/^[a-zA-Z0-9_-]{1,100}$/, "expected letters, digits, '_' and '-' (a Kafka topic name part)")
-      .optional()
-      .describe(
-        "Debezium topic.prefix: change events of table s.t go to topic <topicPrefix>.s.t, which the S3 sink " +
-          "reads. Default: <project>-<environment>.",
-      ),
     jsonSchemas: z
       .boolean()
       .default(false)

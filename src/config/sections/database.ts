@@ -3,6 +3,23 @@ import { parseCidr } from "../cidr";
 import { addProblem, cidrBlock, distinct, SUPPORTED_POSTGRES_MAJORS } from "../fields";
 import { pgDatabaseName, rdsMasterUsername } from "../postgres-names";
 
+/** A host name or an IP address, as a connection string takes it. */
+export const hostName = () =>
+  z
+    .string()
+    .regex(
+      /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^[0-9a-fA-F:]+$/,
+      "expected a host name or IP address such as localhost or 127.0.0.1",
+    );
+
+/** The local end of a tunnel to a database the operator's machine cannot reach directly. */
+export const ConnectThroughSchema = z
+  .strictObject({
+    host: hostName().describe("Host the tunnel listens on, e.g. localhost."),
+    port: z.number().int().min(1).max(65535).describe("Port the tunnel listens on."),
+  })
+  .optional();
+
 /** Operator networks wider than this need database.allowInternetIngress: a /8 is 16.7 million addresses. */
 const WIDEST_OPERATOR_PREFIX = 8;
 
@@ -75,22 +92,10 @@ export const DatabaseSchema = z
     logExports: distinct(z.enum(["postgresql", "upgrade", "iam-db-auth-error"]), "log")
       .default(["postgresql", "upgrade"])
       .describe("PostgreSQL logs exported to CloudWatch Logs."),
-    connectThrough: z
-      .strictObject({
-        host: z
-          .string()
-          .regex(
-            /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^[0-9a-fA-F:]+$/,
-            "expected a host name or IP address such as localhost or 127.0.0.1",
-          )
-          .describe("Host the tunnel listens on, e.g. localhost."),
-        port: z.number().int().min(1).max(65535).describe("Port the tunnel listens on."),
-      })
-      .optional()
-      .describe(
-        "Where the database stack (provider and psql) connects instead of the RDS endpoint: the local end of " +
-          "a tunnel to a private RDS, e.g. SSM port forwarding. TLS still applies. Default: the RDS endpoint.",
-      ),
+    connectThrough: ConnectThroughSchema.describe(
+      "Where the database stack (provider and psql) connects instead of the RDS endpoint: the local end of " +
+        "a tunnel to a private RDS, e.g. SSM port forwarding. TLS still applies. Default: the RDS endpoint.",
+    ),
     maxSlotWalKeepSizeMiB: z
       .number()
       .int()

@@ -15,10 +15,10 @@ export interface S3SinkProps extends MskConnectorProps {
   /** The sink's settings (topics, bucket, flush and rotation). */
   readonly settings: S3SinkSettings;
   /**
-   * The source's topic prefix: the role may read `<topicPrefix>.*`, one ARN however many tables, and every
-   * topic in `settings.topics` must be below it.
+   * The sources' topic prefixes: the role may read `<topicPrefix>.*` of each, one ARN per source however many
+   * tables, and every topic in `settings.topics` must be below one of them.
    */
-  readonly topicPrefix: string;
+  readonly topicPrefixes: readonly string[];
   /** ARN of the bucket named in `settings.bucketName`. */
   readonly bucketArn: string;
   /** The bucket's KMS key, when it has one: writing an object needs a data key. @default - SSE-S3 */
@@ -33,16 +33,16 @@ export interface S3SinkProps extends MskConnectorProps {
 
 /**
  * The Confluent S3 sink on MSK Connect: reads the change topics and writes them to the data lake as JSON,
- * under `<TOPICS_DIR>/`. Its role may read the topics under the source's topic prefix, use its consumer
+ * under `<TOPICS_DIR>/`. Its role may read the topics under the sources' topic prefixes, use its consumer
  * group, and write objects below `<TOPICS_DIR>/` only (with the bucket's key, through S3 only).
  */
 export class S3Sink extends MskConnector {
   constructor(scope: Construct, id: string, props: S3SinkProps) {
     const { settings, kafka } = props;
-    const outside = settings.topics.filter((t) => !t.startsWith(`${props.topicPrefix}.`));
+    const outside = settings.topics.filter((t) => !props.topicPrefixes.some((p) => t.startsWith(`${p}.`)));
     if (outside.length > 0) {
       throw new UserError(
-        `S3 sink ${props.connectorName}: got topics ${outside.join(", ")}; expected topics below the topic prefix "${props.topicPrefix}." (its role may read only those)`,
+        `S3 sink ${props.connectorName}: got topics ${outside.join(", ")}; expected topics below the topic prefixes ${props.topicPrefixes.map((p) => `"${p}."`).join(", ")} (its role may read only those)`,
       );
     }
     super(scope, id, props, {
@@ -57,7 +57,7 @@ export class S3Sink extends MskConnector {
           effect: "Allow",
           actions: [...KafkaActions.consume],
           // By the topic prefix, not per topic: one ARN per topic passes IAM's policy size limit at ~90 tables.
-          resources: [kafka.topic(changeTopics(props.topicPrefix))],
+          resources: props.topicPrefixes.map((p) => kafka.topic(changeTopics(p))),
         },
         {
           sid: "LakeBucket",

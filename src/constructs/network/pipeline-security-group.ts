@@ -9,9 +9,10 @@ export interface PipelineSecurityGroupProps {
   readonly vpcId: string;
 }
 
-/** A peer a rule names: another group, a CIDR block, or an AWS managed prefix list (S3's, say). */
+/** A peer a rule names: another group (the pipeline's, or an existing one by ID), a CIDR block, or an AWS managed prefix list (S3's, say). */
 export type Peer =
   | { readonly securityGroup: PipelineSecurityGroup }
+  | { readonly securityGroupId: string }
   | { readonly cidr: string }
   | { readonly prefixListId: string };
 
@@ -61,7 +62,29 @@ export class PipelineSecurityGroup extends Construct {
   }
 }
 
+/**
+ * Lets members of `source` reach `port` on members of `groupId`, a group the pipeline does not own (an
+ * existing database's): the rule is the pipeline's, created and destroyed with it; the group is not.
+ */
+export function admitIntoExistingGroup(
+  source: PipelineSecurityGroup,
+  ruleId: string,
+  groupId: string,
+  port: number,
+  description: string,
+): VpcSecurityGroupIngressRule {
+  return new VpcSecurityGroupIngressRule(source, `IngressInto-${ruleId}`, {
+    securityGroupId: groupId,
+    description,
+    ipProtocol: "tcp",
+    fromPort: port,
+    toPort: port,
+    referencedSecurityGroupId: source.id,
+  });
+}
+
 function peerArguments(peer: Peer) {
+  if ("securityGroupId" in peer) return { referencedSecurityGroupId: peer.securityGroupId };
   if ("securityGroup" in peer) return { referencedSecurityGroupId: peer.securityGroup.id };
   if ("cidr" in peer) return { cidrIpv4: peer.cidr };
   return { prefixListId: peer.prefixListId };

@@ -14,6 +14,11 @@ export interface CdcPublicationProps {
   readonly tables: readonly string[];
   /** What must exist before the publication can name the tables. */
   readonly after: ITerraformDependable[];
+  /**
+   * Forget (not drop) the slot resource earlier versions declared here: true where it may be in state
+   * (the managed source), false for sources added since. @default true
+   */
+  readonly forgetEarlierSlot?: boolean;
 }
 
 /**
@@ -46,7 +51,7 @@ export class CdcPublication extends Construct {
     this.slotName = props.slotName;
     // Earlier versions managed the slot here (construct id "Slot"). Forget it without dropping it: the
     // running connector keeps reading it, and the connectors stack drops it when the connector goes.
-    new ForgottenResource(this, "Slot", "postgresql_replication_slot");
+    if (props.forgetEarlierSlot ?? true) new ForgottenResource(this, "Slot", "postgresql_replication_slot");
   }
 }
 
