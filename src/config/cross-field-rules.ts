@@ -218,7 +218,7 @@ function checkSources(c: ConfigFile, ctx: z.RefinementCtx, naming: Naming, names
   c.sources.forEach((s, i) => {
     if (c.sources.findIndex((o) => o.name === s.name) !== i) {
       problem(["sources", i, "name"], `got "${s.name}" twice; expected a distinct name per source`);
-    } else if (namesValid) {
+    } else if (namesValid && NAME_PART_PATTERN.test(s.name)) {
       const nameProblem = naming.lengthProblem(s.name) ?? naming.characterProblem(s.name);
       if (nameProblem) problem(["sources", i, "name"], `got "${s.name}": ${nameProblem}`);
     }

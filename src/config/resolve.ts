@@ -140,7 +140,10 @@ export function sourcesOf(
         endpoint: s.endpoint,
         port: s.port,
         adminSecretArn: s.adminSecretArn,
-        connectorsReach: s.connectorsReach,
+        // The schema lets exactly one through.
+        connectorsReach: s.connectorsReach.securityGroupId
+          ? { securityGroupId: s.connectorsReach.securityGroupId }
+          : { cidr: s.connectorsReach.cidr ?? "" },
       },
       databaseName: s.database,
       adminUsername: s.adminUsername,

@@ -180,3 +180,33 @@ function ctyType(value: unknown): unknown {
   }
   throw new Error(`ctyType: no Terraform type for ${JSON.stringify(value)}`);
 }
+
+/**
+ * The database stack also needs cyrilgdn/postgresql, which this machine has no binary of. What can be
+ * validated is everything else: the ephemeral resources, write-only arguments, the psql provisioner and
+ * the cross-stack state read. This strips the postgresql provider's parts (and references to them) and
+ * validates the rest; the PostgreSQL side is proved on a real server (test/database).
+ */
+export function withoutPostgresqlProvider(stack: Record<string, any>): {
+  json: Record<string, any>;
+  removed: string[];
+} {
+  const json = structuredClone(stack);
+  const removed: string[] = [];
+  delete json.provider.postgresql;
+  delete json.terraform.required_providers.postgresql;
+  for (const type of Object.keys(json.resource)) {
+    if (type.startsWith("postgresql_")) {
+      removed.push(...Object.keys(json.resource[type]).map((name) => `${type}.${name}`));
+      delete json.resource[type];
+    }
+  }
+  for (const resource of Object.values<Record<string, any>>(json.resource.terraform_data ?? {})) {
+    if (resource.depends_on)
+      resource.depends_on = resource.depends_on.filter((d: string) => !d.startsWith("postgresql_"));
+    for (const [key, value] of Object.entries(resource.input ?? {})) {
+      if (JSON.stringify(value).includes("postgresql_")) resource.input[key] = `removed: ${key}`;
+    }
+  }
+  return { json, removed: removed.sort() };
+}

@@ -165,7 +165,8 @@ describe("a managed source and two existing databases (config/examples/multi-sou
       const step = byPath(database, "terraform_data")[
         `prod-database/Source-${name}/LogicalReplicationCheck/Resource/Default`
       ];
-      const file = (step?.provisioner[0]["local-exec"].environment.CDC_SQL_FILE as string).split("/").pop();
+      if (!step) throw new Error(`no CDC check for source ${name}`);
+      const file = (step.provisioner[0]["local-exec"].environment.CDC_SQL_FILE as string).split("/").pop();
       return readFileSync(join(sqlDir, file as string), "utf8");
     };
     expect(checkSql("billing")).toContain("DB cluster parameter group");

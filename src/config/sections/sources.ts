@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cidrBlock, NAME_PART_PATTERN } from "../fields";
+import { addProblem, cidrBlock, NAME_PART_PATTERN } from "../fields";
 import { pgDatabaseName, pgRoleName } from "../postgres-names";
 import { CaptureSchema } from "./capture";
 import { ConnectThroughSchema, hostName } from "./database";
@@ -24,27 +24,31 @@ export const MANAGED_SOURCE_KEY = "managed";
 const SECURITY_GROUP_ID = /^sg-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
 const ConnectorsReachSchema = z
-  .union([
-    z
-      .strictObject({
-        securityGroupId: z
-          .string()
-          .regex(SECURITY_GROUP_ID, "expected a security group ID such as sg-0123456789abcdef0")
-          .describe(
-            "The database's security group: the platform stack adds an ingress rule admitting the connectors' " +
-              "group on the database's port (the group must be in the pipeline's VPC or a peered one).",
-          ),
-      })
-      .describe("Admit the connectors into the database's security group."),
-    z
-      .strictObject({
-        cidr: cidrBlock.describe(
-          "The database's network: the connectors' group may reach it on the database's port; admitting " +
-            "them there (security group, firewall, pg_hba.conf) is the database owner's part.",
-        ),
-      })
-      .describe("Let the connectors reach the database's network."),
-  ])
+  .strictObject({
+    securityGroupId: z
+      .string()
+      .regex(SECURITY_GROUP_ID, "expected a security group ID such as sg-0123456789abcdef0")
+      .optional()
+      .describe(
+        "The database's security group: the platform stack adds an ingress rule admitting the connectors' " +
+          "group on the database's port (the group must be in the pipeline's VPC or a peered one). Default: none.",
+      ),
+    cidr: cidrBlock
+      .optional()
+      .describe(
+        "The database's network: the connectors' group may reach it on the database's port; admitting " +
+          "them there (security group, firewall, pg_hba.conf) is the database owner's part. Default: none.",
+      ),
+  })
+  .superRefine((reach, ctx) => {
+    if ((reach.securityGroupId === undefined) === (reach.cidr === undefined)) {
+      addProblem(
+        ctx,
+        [],
+        `got ${reach.cidr === undefined ? "neither" : "both"}; expected exactly one of securityGroupId (the database's group, which admits the connectors) or cidr (the database's network)`,
+      );
+    }
+  })
   .describe(
     "How the connectors' workers reach the database: { securityGroupId: sg-… } or { cidr: 10.20.0.0/16 }. Required.",
   );
