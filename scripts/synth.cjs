@@ -14,12 +14,15 @@
  * main-<hash>.v8cache. Every file is written under a temporary name and renamed, and bundles are named by
  * their content, so synths running at once never read a half-written file.
  *
+ * The bundle runs without V8's optimizing compilers (V8_FLAGS below).
+ *
  * Plain JavaScript on purpose: it runs before anything could compile TypeScript.
  */
 "use strict";
 
 const fs = require("node:fs");
 const path = require("node:path");
+const v8 = require("node:v8");
 const vm = require("node:vm");
 const { createRequire } = require("node:module");
 
@@ -53,6 +56,18 @@ const BUILD_OPTIONS = {
   write: false,
   logLevel: "silent",
 };
+
+/**
+ * `--max-opt=1`: V8 runs the bundle in its interpreter and baseline compiler (Sparkplug) only, without
+ * TurboFan (or Maglev, on Node ≥ 22); the results are the same, only the tiers differ
+ * (https://v8.dev/blog/sparkplug). A synth lasts a fraction of a second, too short for optimized code to
+ * repay its compilation, which competes with the synth for a small machine's cores. Median CPU time of 11
+ * runs on a 2-core machine (issue 12): the demo 380 → 350 ms, 500 tables 720 → 510 ms, 2000 tables 1130 →
+ * 890 ms. Node's v8.setFlagsFromString after start-up may leave a flag without effect; this one takes
+ * effect (test/cli/bundle.test.ts, "V8's tiers"). Set before the bundle is compiled: V8's code cache records
+ * the flags it was made under and is rejected (then rewritten) under others.
+ */
+const V8_FLAGS = "--max-opt=1";
 
 function bundleDir() {
   const dir = process.env.CDC_LAKE_BUNDLE_DIR;
@@ -171,6 +186,7 @@ function ensureBundle(dir = bundleDir()) {
  * without). Returns a function that evaluates it as a fresh CommonJS module, which runs the app.
  */
 function compileBundle({ file, source }, options = { writeCache: true }) {
+  v8.setFlagsFromString(V8_FLAGS);
   const cacheFile = file.replace(/\.js$/, ".v8cache");
   let cachedData;
   try {
