@@ -178,3 +178,45 @@ export async function withClient<T>(
     await client.end();
   }
 }
+
+const LOCK_MODES = [
+  "ACCESS SHARE",
+  "ROW SHARE",
+  "ROW EXCLUSIVE",
+  "SHARE UPDATE EXCLUSIVE",
+  "SHARE",
+  "SHARE ROW EXCLUSIVE",
+  "EXCLUSIVE",
+  "ACCESS EXCLUSIVE",
+] as const;
+
+/**
+ * Runs `fn` while another session's open transaction holds `mode` on `tables` (`schema.table`), as an
+ * application's would (ACCESS SHARE: any SELECT): whatever needs a conflicting lock (ALTER TABLE needs
+ * ACCESS EXCLUSIVE) waits for it, so a step that runs through took none.
+ */
+export async function whileLocked<T>(
+  server: ThrowawayPostgres,
+  params: ConnectionParams,
+  tables: readonly string[],
+  mode: (typeof LOCK_MODES)[number],
+  fn: () => T | Promise<T>,
+): Promise<T> {
+  if (!LOCK_MODES.includes(mode))
+    throw new Error(`lock mode got ${mode}; expected one of ${LOCK_MODES.join(", ")}`);
+  const quoted = tables.map((t) =>
+    t
+      .split(".")
+      .map((part) => `"${part.replaceAll('"', '""')}"`)
+      .join("."),
+  );
+  return withClient(server, params, async (c) => {
+    await c.query("BEGIN");
+    try {
+      await c.query(`LOCK TABLE ${quoted.join(", ")} IN ${mode} MODE`);
+      return await fn();
+    } finally {
+      await c.query("ROLLBACK");
+    }
+  });
+}

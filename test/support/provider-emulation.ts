@@ -6,6 +6,7 @@
  * tested is what the stack declares. The provider's temporary borrowing of owner roles (withRolesGranted)
  * is not needed: the master user owns what it grants on here.
  */
+import type { Client } from "pg";
 import type { TerraformJson } from "./synth";
 
 const q = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
@@ -121,4 +122,158 @@ export function slotStatements(stack: TerraformJson): string[] {
   return resources(stack, "postgresql_replication_slot").map(
     (s) => `SELECT FROM pg_create_logical_replication_slot(${literal(s.name)}, ${literal(s.plugin)})`,
   );
+}
+
+/**
+ * The stack with only the resources whose construct path `keep` accepts, e.g. one source's (an existing
+ * database's live under `<stack>/Source-<name>/`, see src/stacks/database-stack.ts): every helper here and
+ * in rds-emulation.ts then sees that source alone, as the source's own provider would.
+ */
+export function resourcesWhere(stack: TerraformJson, keep: (path: string) => boolean): TerraformJson {
+  const resource = Object.fromEntries(
+    Object.entries<Record<string, TerraformJson>>(stack.resource ?? {})
+      .map(
+        ([type, byId]) =>
+          [
+            type,
+            Object.fromEntries(Object.entries(byId).filter(([, r]) => keep(r["//"]?.metadata?.path ?? ""))),
+          ] as const,
+      )
+      .filter(([, byId]) => Object.keys(byId).length > 0),
+  );
+  return { ...stack, resource };
+}
+
+const sorted = (values: Iterable<string>) => [...values].sort();
+const same = (a: readonly string[], b: readonly string[]) =>
+  JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
+
+/**
+ * What the provider's Read would find different from what the stack declares, one line per difference
+ * (`<type> <name>: <field> got X; expected Y`): what a second `terraform plan` would change. Covers the
+ * attributes the stack sets on postgresql_role, postgresql_grant_role, postgresql_grant,
+ * postgresql_default_privileges and postgresql_publication. [] means the plan has nothing to do, so the
+ * provider runs no statement. `client`: connected to the stack's database, as a role that reads the catalogs.
+ */
+export async function providerDrift(client: Client, stack: TerraformJson): Promise<string[]> {
+  const drift: string[] = [];
+  const differs = (what: string, field: string, got: unknown, expected: unknown) => {
+    if (JSON.stringify(got) !== JSON.stringify(expected))
+      drift.push(`${what}: ${field} got ${JSON.stringify(got)}; expected ${JSON.stringify(expected)}`);
+  };
+  const rows = async (sql: string, params: unknown[]) => (await client.query(sql, params)).rows;
+
+  for (const role of resources(stack, "postgresql_role")) {
+    const what = `postgresql_role ${role.name}`;
+    const [actual] = await rows(
+      `SELECT rolsuper, rolcreatedb, rolcreaterole, rolinherit, rolcanlogin, rolbypassrls, rolreplication,
+              rolconnlimit,
+              ARRAY(SELECT b.rolname::text FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid
+                     WHERE m.member = r.oid ORDER BY 1) AS roles
+         FROM pg_roles r WHERE rolname = $1`,
+      [role.name],
+    );
+    if (!actual) {
+      drift.push(`${what}: got no such role; expected it to exist`);
+      continue;
+    }
+    differs(what, "superuser", actual.rolsuper, role.superuser ?? false);
+    differs(what, "create_database", actual.rolcreatedb, role.create_database ?? false);
+    differs(what, "create_role", actual.rolcreaterole, role.create_role ?? false);
+    differs(what, "inherit", actual.rolinherit, role.inherit ?? true);
+    differs(what, "login", actual.rolcanlogin, role.login ?? false);
+    differs(what, "bypass_row_level_security", actual.rolbypassrls, role.bypass_row_level_security ?? false);
+    differs(what, "replication", actual.rolreplication, role.replication ?? false);
+    differs(what, "connection_limit", actual.rolconnlimit, role.connection_limit ?? -1);
+    differs(what, "roles", actual.roles, sorted(role.roles ?? []));
+  }
+
+  for (const g of resources(stack, "postgresql_grant_role")) {
+    const [member] = await rows("SELECT pg_has_role($1, $2, 'MEMBER') AS is", [g.role, g.grant_role]);
+    differs(`postgresql_grant_role ${g.grant_role} to ${g.role}`, "member", member?.is, true);
+  }
+
+  // The role's own ACL entries (aclexplode), as the provider's readRolePrivileges compares them.
+  for (const grant of resources(stack, "postgresql_grant")) {
+    const role = resolveName(stack, grant.role);
+    const declared = sorted(grant.privileges as string[]);
+    if (grant.object_type === "schema") {
+      const got = await rows(
+        `SELECT a.privilege_type AS p FROM pg_namespace n, aclexplode(n.nspacl) a
+          WHERE n.nspname = $1 AND a.grantee = $2::regrole ORDER BY 1`,
+        [grant.schema, role],
+      );
+      differs(
+        `postgresql_grant schema ${grant.schema} to ${role}`,
+        "privileges",
+        got.map((r) => r.p),
+        declared,
+      );
+    } else if (grant.object_type === "table") {
+      // No objects: every table of the schema, as the provider reads it.
+      const tables: string[] = (grant.objects ?? []).length
+        ? grant.objects
+        : (
+            await rows(
+              `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1`,
+              [grant.schema],
+            )
+          ).map((r) => r.relname);
+      for (const table of tables) {
+        const got = await rows(
+          `SELECT a.privilege_type AS p FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
+                  aclexplode(c.relacl) a
+            WHERE n.nspname = $1 AND c.relname = $2 AND a.grantee = $3::regrole ORDER BY 1`,
+          [grant.schema, table, role],
+        );
+        const what = `postgresql_grant table ${grant.schema}.${table} to ${role}`;
+        differs(
+          what,
+          "privileges",
+          got.map((r) => r.p),
+          declared,
+        );
+      }
+    } else {
+      throw new Error(`drift of grant ${grant.object_type} ${JSON.stringify(grant.objects)} is not emulated`);
+    }
+  }
+
+  for (const d of resources(stack, "postgresql_default_privileges")) {
+    const role = resolveName(stack, d.role);
+    const got = await rows(
+      `SELECT a.privilege_type AS p FROM pg_default_acl da, aclexplode(da.defaclacl) a
+        WHERE da.defaclrole = $1::regrole AND da.defaclnamespace = $2::regnamespace
+          AND da.defaclobjtype = 'r' AND a.grantee = $3::regrole ORDER BY 1`,
+      [d.owner, d.schema, role],
+    );
+    const what = `postgresql_default_privileges for ${d.owner} in ${d.schema} to ${role}`;
+    differs(
+      what,
+      "privileges",
+      got.map((r) => r.p),
+      sorted(d.privileges),
+    );
+  }
+
+  for (const p of resources(stack, "postgresql_publication")) {
+    const what = `postgresql_publication ${p.name}`;
+    const [actual] = await rows(
+      `SELECT puballtables, pubinsert, pubupdate, pubdelete, pubtruncate,
+              ARRAY(SELECT schemaname || '.' || tablename FROM pg_publication_tables t
+                     WHERE t.pubname = p.pubname ORDER BY 1) AS tables
+         FROM pg_publication p WHERE pubname = $1`,
+      [p.name],
+    );
+    if (!actual) {
+      drift.push(`${what}: got no such publication; expected it to exist`);
+      continue;
+    }
+    differs(what, "all_tables", actual.puballtables, false);
+    if (!same(actual.tables, p.tables)) differs(what, "tables", actual.tables, sorted(p.tables));
+    const publish = ["insert", "update", "delete", "truncate"].filter((op) => actual[`pub${op}`]);
+    differs(what, "publish_param", publish, p.publish_param ?? ["insert", "update", "delete", "truncate"]);
+  }
+  return drift;
 }

@@ -30,6 +30,7 @@ import {
   defaultPrivilegeStatements,
   grantRoleStatements,
   grantStatements,
+  providerDrift,
   publicationStatements,
   roleStatements,
   slotStatements,
@@ -69,6 +70,21 @@ export async function grantReplicationLikeRds(server: ThrowawayPostgres): Promis
         WHERE m.roleid = 'rds_replication'::regrole AND NOT r.rolreplication`,
     );
     for (const { rolname } of members.rows) await c.query(`ALTER ROLE "${rolname}" REPLICATION`);
+  });
+}
+
+/**
+ * Undoes grantReplicationLikeRds, for steps that, as the master, alter a member of rds_replication (the
+ * password step on a re-run): RDS's members have no REPLICATION attribute, and vanilla PostgreSQL 15 lets
+ * only a superuser alter a role that has it. Call grantReplicationLikeRds again afterwards.
+ */
+export async function revokeReplicationLikeRds(server: ThrowawayPostgres): Promise<void> {
+  await withClient(server, server.superuserParams(), async (c) => {
+    const members = await c.query<{ rolname: string }>(
+      `SELECT r.rolname FROM pg_roles r JOIN pg_auth_members m ON m.member = r.oid
+        WHERE m.roleid = 'rds_replication'::regrole AND r.rolreplication AND NOT r.rolsuper`,
+    );
+    for (const { rolname } of members.rows) await c.query(`ALTER ROLE "${rolname}" NOREPLICATION`);
   });
 }
 
@@ -343,6 +359,37 @@ export async function applyDatabaseStack(
   if (run.code !== 0) throw new Error(`CDC password step failed:\n${run.output}`);
   await grantReplicationLikeRds(server);
   return server.params(cdcRoleName, password, master.database);
+}
+
+/**
+ * A second apply of the stack's provider resources and password step, after applyDatabaseStack: the
+ * resources are in state, so the provider only reads them (`drift`: what a plan would change, [] when
+ * nothing), and the statements an update of a membership, grant or default privilege would run are run
+ * again; the password step re-runs with the secret's same value (`cdc.password`), as for a re-created
+ * instance. The emulated REPLICATION attribute is off meanwhile, as on RDS (see revokeReplicationLikeRds).
+ */
+export async function reapplyDatabaseStack(
+  server: ThrowawayPostgres,
+  master: ConnectionParams,
+  stack: TerraformJson,
+  cdc: ConnectionParams,
+): Promise<{ drift: string[]; password: StepRun }> {
+  await revokeReplicationLikeRds(server);
+  try {
+    const drift = await withClient(server, master, async (c) => {
+      const found = await providerDrift(c, stack);
+      const updates = [
+        ...grantRoleStatements(stack),
+        ...grantStatements(stack),
+        ...defaultPrivilegeStatements(stack),
+      ];
+      for (const sql of updates) await c.query(sql);
+      return found;
+    });
+    return { drift, password: runCdcPasswordStep(cdcPasswordStep(stack), master, cdc.password) };
+  } finally {
+    await grantReplicationLikeRds(server);
+  }
 }
 
 /**

@@ -95,7 +95,7 @@ describe("a managed source and two existing databases (config/examples/multi-sou
         role: "shop_prod_legacy_cdc",
         publication: "shop_prod_legacy_publication",
         slot: "shop_prod_legacy_slot",
-        owner: "postgres",
+        owner: "legacy_app",
       },
     ]);
   });
