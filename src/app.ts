@@ -85,6 +85,8 @@ export function buildPipelineApp(
       noncurrentVersionDays: config.storage.noncurrentVersionDays,
     },
     plugins,
+    alarmTopicArn: (reader) => platform.alarmTopicArnFor(reader),
+    brokerCount: config.streaming.brokerCount,
     platform: {
       kafkaClusterArn: platform.kafka.arn,
       bootstrapBrokers: platform.kafka.bootstrapBrokersSaslIam,

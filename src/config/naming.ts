@@ -9,7 +9,9 @@
 
 export type StackKind = "platform" | "database" | "connectors";
 export type ConnectorKind = "debezium-source" | "s3-sink";
-export type DatabaseAlarmKind = "replication-slot-lag" | "free-storage";
+export type DatabaseAlarmKind = "replication-slot-lag" | "free-storage" | "transaction-logs";
+/** A connector's alarms: tasks in the FAILED state, and fewer tasks running than it needs. */
+export type ConnectorAlarmKind = "errored-tasks" | "running-tasks";
 
 /** Characters Terraform appends to a `bucket_prefix` / `name_prefix` (a 26-character unique suffix). */
 const TERRAFORM_PREFIX_SUFFIX = 26;
@@ -93,6 +95,11 @@ export class Naming {
     return `${this.rdsInstance()}-${kind}`;
   }
 
+  /** Alarm on one broker's data-log disk, e.g. `<base>-msk-broker-1-disk` (MSK numbers brokers from 1). */
+  brokerDiskAlarm(brokerId: number): string {
+    return `${this.mskCluster()}-broker-${brokerId}-disk`;
+  }
+
   /** MSK cluster name; also its security group. */
   mskCluster(): string {
     return `${this.base}-msk`;
@@ -140,6 +147,16 @@ export class Naming {
   /** Worker configuration named from its content hash (they can be neither updated nor deleted). */
   workerConfiguration(kind: ConnectorKind, contentHash: string, source?: string): string {
     return `${this.connector(kind, source)}-worker-${contentHash}`;
+  }
+
+  /** Alarm on a connector, e.g. `<base>-<source>-debezium-source-errored-tasks`. */
+  connectorAlarm(kind: ConnectorKind, alarm: ConnectorAlarmKind, source?: string): string {
+    return `${this.connector(kind, source)}-${alarm}`;
+  }
+
+  /** The CloudWatch dashboard of the whole pipeline, source to lake. */
+  dashboard(): string {
+    return `${this.base}-pipeline`;
   }
 
   /** Custom plugin named from its zip's hash (plugins are immutable). */
@@ -241,6 +258,7 @@ export class Naming {
       },
       { what: "IAM role name", name: this.vpcFlowLogsRole(), maxLength: 64 },
       { what: "CloudWatch alarm name", name: this.databaseAlarm("replication-slot-lag"), maxLength: 255 },
+      { what: "CloudWatch dashboard name", name: this.dashboard(), maxLength: 255 },
       { what: "Application Auto Scaling policy name", name: this.mskStorageScalingPolicy(), maxLength: 256 },
       {
         what: "security group name",

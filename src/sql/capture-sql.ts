@@ -13,6 +13,7 @@
  * same for tests; sql.d.ts types them).
  */
 import { createHash } from "node:crypto";
+import canaryTable from "./canary-table.sql";
 import captureBlock from "./capture-block.sql";
 import { type Column, renderColumns } from "./columns";
 import createTable from "./create-table.sql";
@@ -50,6 +51,7 @@ const templates = {
   "capture-block": captureBlock,
   "create-table": createTable,
   "heartbeat-table": heartbeatTable,
+  "canary-table": canaryTable,
   "prepare-captured-tables": prepareCapturedTables,
   "require-tables": requireTables,
   "set-replica-identity": setReplicaIdentity,
@@ -66,6 +68,17 @@ function render(name: keyof typeof templates, values: Record<string, string>): s
 
 /** Debezium's heartbeat table, in its own schema (capture.heartbeatSchema). */
 export const HEARTBEAT_TABLE = "debezium_heartbeat";
+
+/**
+ * The pipeline's canary table, in the heartbeat's schema: captured like an application table (publication,
+ * table.include.list, the sink's topics), written only by `npm run verify`, whose row must reach the lake.
+ */
+export const CANARY_TABLE = "cdc_lake_canary";
+
+/** The tables the pipeline adds to a source's capture: the canary, beside the configured tables. */
+export function canaryTableOf(heartbeatSchema: string): { schema: string; table: string } {
+  return { schema: heartbeatSchema, table: CANARY_TABLE };
+}
 
 /** One row of a VALUES list: literals only. */
 const row = (...values: string[]) => `    (${values.map(quoteLiteral).join(", ")})`;
@@ -106,6 +119,7 @@ export function renderCaptureSql(
         : [render("create-table", { ...names(t), index: String(index), columns: renderColumns(t.columns) })],
     ),
     render("heartbeat-table", names({ schema: heartbeatSchema, table: HEARTBEAT_TABLE })),
+    render("canary-table", names(canaryTableOf(heartbeatSchema))),
     "  -- Created and checked: commit, so that no lock is held while the identities below wait for theirs.\n  COMMIT;\n",
     render("set-replica-identity", {
       firstPauseSeconds: String(lockRetry.firstPauseSeconds),

@@ -1,4 +1,4 @@
-import { Annotations, Fn, TerraformOutput, Token } from "cdktf";
+import { Annotations, Fn, TerraformOutput, type TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { Naming } from "../config/naming";
 import type { ConnectorsConfig, SourceConfig } from "../config/pipeline-config";
@@ -8,12 +8,15 @@ import { DebeziumSource } from "../constructs/msk-connect/debezium-source";
 import { KafkaClusterArns } from "../constructs/msk-connect/kafka-cluster-arns";
 import type { MskConnectPlacement } from "../constructs/msk-connect/msk-connector";
 import { S3Sink } from "../constructs/msk-connect/s3-sink";
+import { ConnectorAlarms } from "../constructs/observability/connector-alarms";
+import { type DashboardSource, PipelineDashboard } from "../constructs/observability/pipeline-dashboard";
 import { ReplicationSlotLifecycle } from "../constructs/postgres/replication-slot-lifecycle";
 import { PrivateBucket } from "../constructs/storage/private-bucket";
 import { ConfigProblems } from "../errors";
 import { debeziumTopics } from "../kafka-connect/debezium-settings";
 import { TOPICS_DIR } from "../kafka-connect/s3-sink-settings";
 import { type PluginArtifact, pluginWarnings } from "../plugins/inspect-plugin";
+import { canaryTableOf } from "../sql/capture-sql";
 import type { CaptureReady } from "./database-stack";
 import { PipelineStack, type PipelineStackProps } from "./pipeline-stack";
 
@@ -36,6 +39,13 @@ export interface ConnectorsStackProps extends PipelineStackProps {
    * not the pinned one.
    */
   readonly plugins: readonly PluginArtifact[];
+  /**
+   * Where the connectors' alarms notify, as this stack reads it (PlatformStack.alarmTopicArnFor).
+   * @default - nowhere: the alarms show in the console only (guardrail CDC-OBS1)
+   */
+  readonly alarmTopicArn?: (reader: TerraformStack) => string | undefined;
+  /** Brokers of the MSK cluster (streaming.brokerCount), for the dashboard. */
+  readonly brokerCount: number;
   /** From the platform stack. */
   readonly platform: {
     readonly kafkaClusterArn: string;
@@ -151,12 +161,12 @@ export class ConnectorsStack extends PipelineStack {
     super(scope, id, props);
     const { naming, connectors, platform } = props;
     const topicsBySource = props.sources.map(({ config }) =>
-      debeziumTopics({ topicPrefix: config.capture.topicPrefix, tables: config.capture.tables }),
+      debeziumTopics({ topicPrefix: config.capture.topicPrefix, tables: capturedTablesOf(config) }),
     );
     this.topics = topicsBySource.flat();
     const configurationProblems = [
       ...props.sources.map(({ config }, i) =>
-        connectorConfigurationProblem(config.capture.tables, topicsBySource[i] ?? [], sourceField(config)),
+        connectorConfigurationProblem(capturedTablesOf(config), topicsBySource[i] ?? [], sourceField(config)),
       ),
       connectorConfigurationProblem(
         [],
@@ -237,7 +247,7 @@ export class ConnectorsStack extends PipelineStack {
           publicationName: capture.publicationName,
           slotName: capture.replicationSlotName,
           topicPrefix: config.capture.topicPrefix,
-          tables: config.capture.tables,
+          tables: capturedTablesOf(config),
           snapshotMode: connectors.snapshotMode,
           heartbeatIntervalMs: connectors.heartbeatIntervalMs,
           replicationFactor: props.replicationFactor,
@@ -280,6 +290,7 @@ export class ConnectorsStack extends PipelineStack {
       after: this.debezium.map((d) => d.connector),
     });
     this.s3Sink.movedFrom(PREVIOUS_ADDRESSES.s3Sink);
+    this.watch(props);
 
     new TerraformOutput(this, "change_topics", {
       value: this.topics,
@@ -305,6 +316,59 @@ export class ConnectorsStack extends PipelineStack {
       description: "Where the change events land: <topic>/year=/month=/day=/hour=/ JSON objects",
     });
   }
+
+  /** Alarms on every connector, and the dashboard of the whole pipeline, source to lake. */
+  private watch(props: ConnectorsStackProps): void {
+    const { naming } = props;
+    const topicArn = props.alarmTopicArn?.(this);
+    const watched = [
+      ...this.debezium.map((connector, i) => {
+        const source = props.sources[i]?.config.name;
+        const what = source === undefined ? "Debezium source" : `Debezium source of ${source}`;
+        return { connector, kind: "debezium-source" as const, source, what };
+      }),
+      { connector: this.s3Sink, kind: "s3-sink" as const, source: undefined, what: "S3 sink" },
+    ];
+    for (const { connector, kind, source, what } of watched) {
+      new ConnectorAlarms(connector, "Alarms", {
+        connectorName: connector.connector.name,
+        erroredTasksAlarmName: naming.connectorAlarm(kind, "errored-tasks", source),
+        runningTasksAlarmName: naming.connectorAlarm(kind, "running-tasks", source),
+        description: what,
+        topicArn,
+      });
+    }
+    new PipelineDashboard(this, "Dashboard", {
+      dashboardName: naming.dashboard(),
+      region: props.region,
+      // Names from the same config as the platform's resources: no remote state read but the lake's
+      // generated bucket name.
+      sources: props.sources.map(({ config }): DashboardSource => {
+        const server = config.server;
+        return server.kind === "managed"
+          ? { kind: "rds", dbInstanceIdentifier: naming.rdsInstance() }
+          : {
+              kind: "existing",
+              name: config.name ?? "", // required of an existing database by the config model
+              engine: server.engine,
+              endpoint: server.endpoint,
+              port: server.port,
+              databaseName: config.databaseName,
+            };
+      }),
+      connectors: watched.map(({ kind, source }) => ({
+        connectorName: naming.connector(kind, source),
+        title: naming.connector(kind, source),
+      })),
+      kafka: { clusterName: naming.mskCluster(), brokerCount: props.brokerCount },
+      lakeBucketName: props.platform.lakeBucketName,
+    });
+  }
+}
+
+/** What Debezium captures of a source: its configured tables, then the pipeline's canary (npm run verify). */
+function capturedTablesOf(config: SourceConfig): readonly { schema: string; table: string }[] {
+  return [...config.capture.tables, canaryTableOf(config.capture.heartbeatSchema)];
 }
 
 /** Where a source's tables are in the config file, as a message names them. */

@@ -11,7 +11,7 @@ import { CdcRole } from "../constructs/postgres/cdc-role";
 import { LogicalReplicationCheck } from "../constructs/postgres/logical-replication-check";
 import type { PostgresConnection } from "../constructs/postgres/psql-step";
 import { EphemeralResource } from "../constructs/terraform/ephemeral-resource";
-import { HEARTBEAT_TABLE, qualifiedName } from "../sql/capture-sql";
+import { canaryTableOf, HEARTBEAT_TABLE, qualifiedName } from "../sql/capture-sql";
 import { PipelineStack, type PipelineStackProps } from "./pipeline-stack";
 
 /** Where a source's database runs, as the database stack reaches it. */
@@ -172,8 +172,10 @@ export class DatabaseStack extends PipelineStack {
         [tables.resource, cdcRole.role],
       ),
     );
+    const canary = canaryTableOf(capture.heartbeatSchema);
     grants.push(
       ...cdcRole.grantHeartbeat(capture.heartbeatSchema, HEARTBEAT_TABLE, [tables.resource, cdcRole.role]),
+      cdcRole.grantCanary(canary.schema, canary.table, [tables.resource, cdcRole.role]),
     );
     const heartbeatTable = `${capture.heartbeatSchema}.${HEARTBEAT_TABLE}`;
 
@@ -181,7 +183,11 @@ export class DatabaseStack extends PipelineStack {
       database: source.databaseName,
       publicationName: capture.publicationName,
       slotName: capture.slotName,
-      tables: [...capture.tables.map((t) => `${t.schema}.${t.table}`), heartbeatTable],
+      tables: [
+        ...capture.tables.map((t) => `${t.schema}.${t.table}`),
+        heartbeatTable,
+        qualifiedTable(canary),
+      ],
       after: [tables.resource, ...ownerMembership],
       forgetEarlierSlot: managed,
     });
@@ -248,4 +254,9 @@ function bindToSource(
       node.dependsOn = [...(node.dependsOn ?? []), dependable(check)];
     }
   }
+}
+
+/** `schema.table`, as the provider's publication lists tables. */
+function qualifiedTable(t: { schema: string; table: string }): string {
+  return `${t.schema}.${t.table}`;
 }

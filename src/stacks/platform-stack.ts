@@ -1,4 +1,4 @@
-import { Annotations, TerraformOutput } from "cdktf";
+import { Annotations, TerraformOutput, type TerraformStack, Token } from "cdktf";
 import type { Construct } from "constructs";
 import { documentationCidrs } from "../config/fields";
 import type { Naming } from "../config/naming";
@@ -13,8 +13,10 @@ import type {
 import { PipelineNetwork } from "../constructs/network/pipeline-network";
 import { admitIntoExistingGroup, PipelineSecurityGroup } from "../constructs/network/pipeline-security-group";
 import { AlertTopic } from "../constructs/observability/alert-topic";
+import { KafkaAlarms } from "../constructs/observability/kafka-alarms";
 import { PipelineLogGroup } from "../constructs/observability/pipeline-log-group";
 import { ReplicationAlarms } from "../constructs/observability/replication-alarms";
+import { TransactionLogsAlarm } from "../constructs/observability/transaction-logs-alarm";
 import { VpcFlowLogs } from "../constructs/observability/vpc-flow-logs";
 import { CdcPostgres } from "../constructs/rds/cdc-postgres";
 import { PipelineKey } from "../constructs/security/pipeline-key";
@@ -40,6 +42,9 @@ export interface PlatformStackProps extends PipelineStackProps {
   readonly alerts: AlertsConfig;
   readonly logRetentionDays: number;
 }
+
+/** The platform's output naming the alarm topic, which other stacks read by this name. */
+const ALARM_TOPIC_OUTPUT = "alarm_topic_arn";
 
 /** How the connectors reach an existing database (`sources[]`). */
 export interface ExistingSourceReach {
@@ -71,6 +76,18 @@ export class PlatformStack extends PipelineStack {
   /** The topic the pipeline's alarms notify (config.alerts), if any: alarms of any stack should use it. */
   readonly alarmTopicArn?: string;
   private readonly workloadSubnetsKind: "public" | "private";
+
+  /**
+   * The alarm topic's ARN as another stack's alarms use it: the configured topic's ARN itself
+   * (alerts.snsTopicArn), or this stack's `alarm_topic_arn` output read by that name (the published
+   * contract, rather than an output cdktf would generate for the topic resource); undefined without alerts.
+   */
+  alarmTopicArnFor(reader: TerraformStack): string | undefined {
+    const arn = this.alarmTopicArn;
+    if (arn === undefined || !Token.isUnresolved(arn)) return arn;
+    reader.addDependency(this);
+    return reader.registerIncomingCrossStackReference(this).getString(ALARM_TOPIC_OUTPUT);
+  }
 
   /** Where RDS, MSK and MSK Connect run (config.network.workloadSubnets). */
   get workloadSubnetIds(): string[] {
@@ -165,11 +182,17 @@ export class PlatformStack extends PipelineStack {
     this.alarmTopicArn = alerts.snsTopicArn ?? alertTopic?.arn;
 
     if (db && database) {
-      new ReplicationAlarms(this, "DatabaseAlarms", {
+      const databaseAlarms = new ReplicationAlarms(this, "DatabaseAlarms", {
         slotLagAlarmName: naming.databaseAlarm("replication-slot-lag"),
         freeStorageAlarmName: naming.databaseAlarm("free-storage"),
         dbInstanceIdentifier: database.instance.identifier,
         allocatedStorageGiB: db.allocatedStorageGiB,
+        maxSlotWalKeepSizeMiB: db.maxSlotWalKeepSizeMiB,
+        topicArn: this.alarmTopicArn,
+      });
+      new TransactionLogsAlarm(databaseAlarms, "TransactionLogs", {
+        alarmName: naming.databaseAlarm("transaction-logs"),
+        dbInstanceIdentifier: database.instance.identifier,
         maxSlotWalKeepSizeMiB: db.maxSlotWalKeepSizeMiB,
         topicArn: this.alarmTopicArn,
       });
@@ -197,6 +220,12 @@ export class PlatformStack extends PipelineStack {
       kmsKeyArn,
       // Subnets placed by zone name land in a zone known only at apply: checked there against MSK's list.
       subnetZoneIds: this.workloadSubnets.map((s) => s.availabilityZoneId),
+    });
+    new KafkaAlarms(this, "KafkaAlarms", {
+      clusterName: this.kafka.cluster.clusterName,
+      brokerCount: kafka.brokerCount,
+      alarmName: (brokerId) => naming.brokerDiskAlarm(brokerId),
+      topicArn: this.alarmTopicArn,
     });
     this.kafka.allowFrom(
       "Connectors",
@@ -400,7 +429,7 @@ export class PlatformStack extends PipelineStack {
       );
     }
     if (this.alarmTopicArn) {
-      output("alarm_topic_arn", this.alarmTopicArn, "SNS topic every alarm of the pipeline notifies");
+      output(ALARM_TOPIC_OUTPUT, this.alarmTopicArn, "SNS topic every alarm of the pipeline notifies");
     }
   }
 }

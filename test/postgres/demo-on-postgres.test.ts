@@ -167,7 +167,7 @@ describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
     ]);
   });
 
-  it("publishes exactly the captured tables, without TRUNCATE", async () => {
+  it("publishes exactly the captured tables, the heartbeat and the canary, without TRUNCATE", async () => {
     const publication = await asMaster(async (c) => ({
       tables: (
         await c.query(
@@ -183,6 +183,7 @@ describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
       ).rows,
     }));
     expect(publication.tables).toEqual([
+      { schemaname: "cdc", tablename: "cdc_lake_canary" },
       { schemaname: "cdc", tablename: "debezium_heartbeat" },
       { schemaname: "public", tablename: "student" },
     ]);
@@ -230,10 +231,16 @@ describeWithPostgres("PostgreSQL: the demo's database stack", (bin) => {
     expect(changes.at(-1)).toMatchObject({ kind: "insert", newRow: { id: "12", name: "Student 10" } });
   });
 
-  it("lets the CDC role read but never write, alter or drop", async () => {
+  it("lets the CDC role read but never write, alter or drop, the canary included", async () => {
     await asCdc(async (c) => {
       await expect(c.query("SELECT count(*) FROM public.student")).resolves.toBeDefined();
+      // Debezium snapshots the canary like a captured table; only npm run verify writes it.
+      await expect(c.query("SELECT token FROM cdc.cdc_lake_canary")).resolves.toBeDefined();
       for (const sql of [
+        "INSERT INTO cdc.cdc_lake_canary (id, token) VALUES (1, 'x')",
+        "UPDATE cdc.cdc_lake_canary SET token = 'x'",
+        "DELETE FROM cdc.cdc_lake_canary",
+        "TRUNCATE cdc.cdc_lake_canary",
         "INSERT INTO public.student (name) VALUES ('x')",
         "UPDATE public.student SET name = 'x'",
         "DELETE FROM public.student",

@@ -93,7 +93,10 @@ describeWithPostgres("PostgreSQL: hostile config values run nothing but the inte
     const after = await catalog();
     expect(after.canary).toEqual([{ id: 42 }]);
     expect(after.roles).toEqual(before.roles);
+    // The pipeline's canary table (npm run verify's), beside the heartbeat; public.canary is this test's tripwire.
     expect(after.relations.filter((r) => !before.relations.includes(r))).toEqual([
+      "cdc.cdc_lake_canary r",
+      "cdc.cdc_lake_canary_pkey i",
       "cdc.debezium_heartbeat r",
       "cdc.debezium_heartbeat_pkey i",
       "public.hostile r",
@@ -175,6 +178,8 @@ describeWithPostgres("PostgreSQL: hostile config values run nothing but the inte
     const after = await catalog();
     expect(after.canary).toEqual([{ id: 42 }]);
     expect(after.relations.filter((r) => !before.relations.includes(r))).toEqual([
+      'heart"beat.cdc_lake_canary r',
+      'heart"beat.cdc_lake_canary_pkey i',
       'heart"beat.debezium_heartbeat r',
       'heart"beat.debezium_heartbeat_pkey i',
       `we"ird; DROP TABLE public.canary; --.it's $cdc$ Select /* r`,

@@ -27,6 +27,8 @@ const capture = managedCapture(config);
 const { databaseName, masterUsername } = managedDatabase(config);
 const STACK = `${config.environment}-database`;
 const HEARTBEAT = "cdc.debezium_heartbeat";
+/** The pipeline's canary (npm run verify), captured like a table, beside the heartbeat. */
+const CANARY = "cdc.cdc_lake_canary";
 
 /** What the example says it captures, written out independently of its YAML: region_01..20 × account_001..025. */
 const TABLES = Array.from({ length: 20 }, (_, s) =>
@@ -145,7 +147,7 @@ describeWithPostgres("PostgreSQL: 500 application-owned tables in one source", (
     expect(relations.filter((r) => TABLES.includes(r.name))).toHaveLength(500);
   });
 
-  it("publishes exactly the 500 tables and the heartbeat", async () => {
+  it("publishes exactly the 500 tables, the heartbeat and the canary", async () => {
     const published = await asSuperuser(
       async (c) =>
         (
@@ -155,7 +157,7 @@ describeWithPostgres("PostgreSQL: 500 application-owned tables in one source", (
           )
         ).rows,
     );
-    expect(published.map((r) => r.name)).toEqual([HEARTBEAT, ...TABLES]);
+    expect(published.map((r) => r.name)).toEqual([CANARY, HEARTBEAT, ...TABLES]);
   });
 
   it("sets REPLICA IDENTITY FULL on every captured table, and on no other", async () => {
@@ -175,11 +177,16 @@ describeWithPostgres("PostgreSQL: 500 application-owned tables in one source", (
     ]);
   });
 
-  it("lets the CDC role SELECT all 500 tables, and nothing else", async () => {
+  it("lets the CDC role SELECT all 500 tables and the canary, and nothing else", async () => {
     const privileges = await asSuperuser((c) => effectivePrivileges(c, capture.cdcRoleName));
     const schemas = [...new Set(TABLES.map((t) => t.split(".")[0]))];
     expect(privileges).toEqual({
-      relations: [`${HEARTBEAT} SELECT`, `${HEARTBEAT} UPDATE`, ...TABLES.map((t) => `${t} SELECT`)],
+      relations: [
+        `${CANARY} SELECT`,
+        `${HEARTBEAT} SELECT`,
+        `${HEARTBEAT} UPDATE`,
+        ...TABLES.map((t) => `${t} SELECT`),
+      ],
       // public: PUBLIC's USAGE, PostgreSQL's default.
       schemas: ["cdc: USAGE", "public: USAGE", ...schemas.map((s) => `${s}: USAGE`)],
     });

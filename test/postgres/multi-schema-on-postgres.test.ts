@@ -114,7 +114,7 @@ describeWithPostgres(
       ).toEqual(["id bigint not null", "customer_id bigint not null", "total numeric(12,2)"]);
     });
 
-    it("publishes exactly the three captured tables and the heartbeat table", async () => {
+    it("publishes exactly the three captured tables, the heartbeat table and the canary table", async () => {
       const tables = await withClient(server, master, (c) =>
         c.query(
           "SELECT schemaname || '.' || tablename AS t FROM pg_publication_tables WHERE pubname = $1 ORDER BY 1",
@@ -122,6 +122,7 @@ describeWithPostgres(
         ),
       );
       expect(tables.rows.map((r) => r.t)).toEqual([
+        "cdc.cdc_lake_canary",
         "cdc.debezium_heartbeat",
         "public.student",
         "sales.customers",

@@ -9,7 +9,7 @@ import type { Client } from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/cli/load-config";
 import type { SourceConfig } from "../../src/config/pipeline-config";
-import { HEARTBEAT_TABLE } from "../../src/sql/capture-sql";
+import { CANARY_TABLE, HEARTBEAT_TABLE } from "../../src/sql/capture-sql";
 import { quoteIdent } from "../../src/sql/quote";
 import { describeWithPostgres } from "../support/pg-tier";
 import { type Change, decodeChanges } from "../support/pgoutput";
@@ -39,6 +39,8 @@ const MANAGED = "managed";
 const keyOf = (s: SourceConfig) => s.name ?? MANAGED;
 const captured = (s: SourceConfig) => s.capture.tables.map((t) => `${t.schema}.${t.table}`);
 const heartbeatOf = (s: SourceConfig) => `${s.capture.heartbeatSchema}.${HEARTBEAT_TABLE}`;
+/** The pipeline's canary (npm run verify writes it), in the heartbeat's schema, captured like a table. */
+const canaryOf = (s: SourceConfig) => `${s.capture.heartbeatSchema}.${CANARY_TABLE}`;
 /** `schema.table` (as the catalogs and the config write it) quoted for SQL: names come from the config. */
 const sql = (qualified: string) => qualified.split(".").map(quoteIdent).join(".");
 
@@ -244,12 +246,12 @@ describeWithPostgres("PostgreSQL: several sources (managed RDS, Aurora, self-man
     expect(billing.publications.map((p: any) => [p.pubname, p.tables])).toEqual([
       [
         "shop_prod_billing_publication",
-        ["cdc.debezium_heartbeat", "invoicing.invoices", "invoicing.payments"],
+        ["cdc.cdc_lake_canary", "cdc.debezium_heartbeat", "invoicing.invoices", "invoicing.payments"],
       ],
     ]);
   });
 
-  it("publishes exactly each source's captured tables and its heartbeat, with their replica identities", async () => {
+  it("publishes exactly each source's captured tables, its heartbeat and its canary, with their replica identities", async () => {
     const published: Record<string, unknown> = {};
     for (const s of sources) {
       published[s.key] = await asSuperuser(
@@ -267,15 +269,19 @@ describeWithPostgres("PostgreSQL: several sources (managed RDS, Aurora, self-man
     }
     expect(published).toEqual({
       managed: [
+        // The canary's primary key identifies its rows: verify only inserts them.
+        { pubname: "shop_prod_publication", name: "cdc.cdc_lake_canary", relreplident: "d" },
         { pubname: "shop_prod_publication", name: "cdc.debezium_heartbeat", relreplident: "d" },
         { pubname: "shop_prod_publication", name: "sales.orders", relreplident: "f" },
       ],
       billing: [
+        { pubname: "shop_prod_billing_publication", name: "cdc.cdc_lake_canary", relreplident: "d" },
         { pubname: "shop_prod_billing_publication", name: "cdc.debezium_heartbeat", relreplident: "d" },
         { pubname: "shop_prod_billing_publication", name: "invoicing.invoices", relreplident: "f" },
         { pubname: "shop_prod_billing_publication", name: "invoicing.payments", relreplident: "d" },
       ],
       legacy: [
+        { pubname: "shop_prod_legacy_publication", name: "cdc.cdc_lake_canary", relreplident: "d" },
         { pubname: "shop_prod_legacy_publication", name: "cdc.debezium_heartbeat", relreplident: "d" },
         { pubname: "shop_prod_legacy_publication", name: "public.customers", relreplident: "f" },
       ],
@@ -303,6 +309,12 @@ describeWithPostgres("PostgreSQL: several sources (managed RDS, Aurora, self-man
       c.query(`UPDATE public.customers SET name = 'Ada L.' WHERE id = 1;
                INSERT INTO public.audit_log (what) VALUES ('not captured')`),
     );
+    // npm run verify's canary row, one token per source (as the table's owner, the admin that created it).
+    for (const s of sources) {
+      await withClient(server, s.admin, (c) =>
+        c.query(`INSERT INTO ${sql(canaryOf(s.config))} (id, token) VALUES (1, $1)`, [`token-${s.key}`]),
+      );
+    }
     // Debezium's heartbeat, as each CDC role.
     for (const s of sources) {
       await withClient(server, cdcOf(s), (c) =>
@@ -325,28 +337,42 @@ describeWithPostgres("PostgreSQL: several sources (managed RDS, Aurora, self-man
       decoded[s.key] = changes.map((ch) => {
         const row = ch.kind === "delete" ? ch.oldRow : ch.newRow;
         const key = `${ch.relation.schema}.${ch.relation.table}`;
-        return `${key} ${ch.kind}${key.endsWith(HEARTBEAT_TABLE) ? "" : ` ${JSON.stringify(row)}`}`;
+        // The heartbeat's beat_at and the canary's written_at are now(): left out.
+        if (key.endsWith(HEARTBEAT_TABLE)) return `${key} ${ch.kind}`;
+        const shown = key.endsWith(CANARY_TABLE) ? { id: row?.id, token: row?.token } : row;
+        return `${key} ${ch.kind} ${JSON.stringify(shown)}`;
       });
     }
     expect(decoded).toEqual({
       managed: [
         'sales.orders insert {"id":"1","customer_id":"7","total":"10.50"}',
+        'cdc.cdc_lake_canary insert {"id":"1","token":"token-managed"}',
         "cdc.debezium_heartbeat update",
       ],
       billing: [
         'invoicing.payments insert {"id":"1","invoice_id":"1","amount":"100.00"}',
         'invoicing.invoices update {"id":"1","customer":"acme","amount":"90.00"}',
+        'cdc.cdc_lake_canary insert {"id":"1","token":"token-billing"}',
         "cdc.debezium_heartbeat update",
       ],
-      legacy: ['public.customers update {"id":"1","name":"Ada L."}', "cdc.debezium_heartbeat update"],
+      legacy: [
+        'public.customers update {"id":"1","name":"Ada L."}',
+        'cdc.cdc_lake_canary insert {"id":"1","token":"token-legacy"}',
+        "cdc.debezium_heartbeat update",
+      ],
     });
   });
 
-  it("(b) lets each CDC role read its own captured tables and nothing of another source", async () => {
+  it("(b) lets each CDC role read its own captured tables and canary, and nothing of another source", async () => {
     const attempts: string[] = [];
     for (const reader of sources) {
       for (const s of sources) {
-        const targets = [...captured(s.config), heartbeatOf(s.config), NOT_CAPTURED[s.key] as string];
+        const targets = [
+          ...captured(s.config),
+          heartbeatOf(s.config),
+          canaryOf(s.config),
+          NOT_CAPTURED[s.key] as string,
+        ];
         await withClient(server, { ...cdcOf(reader), database: s.config.databaseName }, async (c) => {
           for (const table of targets) {
             const outcome = await c.query(`SELECT count(*) FROM ${sql(table)}`).then(
@@ -363,38 +389,47 @@ describeWithPostgres("PostgreSQL: several sources (managed RDS, Aurora, self-man
     expect(attempts).toEqual([
       "managed on managed: sales.orders: read",
       "managed on managed: cdc.debezium_heartbeat: read",
+      "managed on managed: cdc.cdc_lake_canary: read",
       "managed on managed: public.carts: permission denied for table carts",
       "managed on billing: invoicing.invoices: permission denied for schema invoicing",
       "managed on billing: invoicing.payments: permission denied for schema invoicing",
       "managed on billing: cdc.debezium_heartbeat: permission denied for schema cdc",
+      "managed on billing: cdc.cdc_lake_canary: permission denied for schema cdc",
       "managed on billing: invoicing.notes: permission denied for schema invoicing",
       "managed on legacy: public.customers: permission denied for table customers",
       "managed on legacy: cdc.debezium_heartbeat: permission denied for schema cdc",
+      "managed on legacy: cdc.cdc_lake_canary: permission denied for schema cdc",
       "managed on legacy: public.audit_log: permission denied for table audit_log",
       "billing on managed: sales.orders: permission denied for schema sales",
       "billing on managed: cdc.debezium_heartbeat: permission denied for schema cdc",
+      "billing on managed: cdc.cdc_lake_canary: permission denied for schema cdc",
       "billing on managed: public.carts: permission denied for table carts",
       "billing on billing: invoicing.invoices: read",
       "billing on billing: invoicing.payments: read",
       "billing on billing: cdc.debezium_heartbeat: read",
+      "billing on billing: cdc.cdc_lake_canary: read",
       "billing on billing: invoicing.notes: permission denied for table notes",
       "billing on legacy: public.customers: permission denied for table customers",
       "billing on legacy: cdc.debezium_heartbeat: permission denied for schema cdc",
+      "billing on legacy: cdc.cdc_lake_canary: permission denied for schema cdc",
       "billing on legacy: public.audit_log: permission denied for table audit_log",
       "legacy on managed: sales.orders: permission denied for schema sales",
       "legacy on managed: cdc.debezium_heartbeat: permission denied for schema cdc",
+      "legacy on managed: cdc.cdc_lake_canary: permission denied for schema cdc",
       "legacy on managed: public.carts: permission denied for table carts",
       "legacy on billing: invoicing.invoices: permission denied for schema invoicing",
       "legacy on billing: invoicing.payments: permission denied for schema invoicing",
       "legacy on billing: cdc.debezium_heartbeat: permission denied for schema cdc",
+      "legacy on billing: cdc.cdc_lake_canary: permission denied for schema cdc",
       "legacy on billing: invoicing.notes: permission denied for schema invoicing",
       "legacy on legacy: public.customers: read",
       "legacy on legacy: cdc.debezium_heartbeat: read",
+      "legacy on legacy: cdc.cdc_lake_canary: read",
       "legacy on legacy: public.audit_log: permission denied for table audit_log",
     ]);
   });
 
-  it("(b) grants each CDC role exactly its captured tables and heartbeat, in its own database only", async () => {
+  it("(b) grants each CDC role exactly its captured tables, heartbeat and canary, in its own database only", async () => {
     const privileges: Record<string, Record<string, unknown>> = {};
     for (const reader of sources) {
       const role = reader.config.capture.cdcRoleName;
@@ -407,11 +442,16 @@ describeWithPostgres("PostgreSQL: several sources (managed RDS, Aurora, self-man
     }
     // Every database's public schema has USAGE for PUBLIC (PostgreSQL's default): not the stack's grant.
     const elsewhere = { relations: [], schemas: ["public: USAGE"] };
-    const heartbeat = ["cdc.debezium_heartbeat SELECT", "cdc.debezium_heartbeat UPDATE"];
+    // The heartbeat and the canary; the canary SELECT only (Debezium reads it; verify writes it as the admin).
+    const pipelineTables = [
+      "cdc.cdc_lake_canary SELECT",
+      "cdc.debezium_heartbeat SELECT",
+      "cdc.debezium_heartbeat UPDATE",
+    ];
     expect(privileges).toEqual({
       shop_prod_cdc: {
         managed: {
-          relations: [...heartbeat, "sales.orders SELECT"],
+          relations: [...pipelineTables, "sales.orders SELECT"],
           schemas: ["cdc: USAGE", "public: USAGE", "sales: USAGE"],
         },
         billing: elsewhere,
@@ -420,7 +460,7 @@ describeWithPostgres("PostgreSQL: several sources (managed RDS, Aurora, self-man
       shop_prod_billing_cdc: {
         managed: elsewhere,
         billing: {
-          relations: [...heartbeat, "invoicing.invoices SELECT", "invoicing.payments SELECT"],
+          relations: [...pipelineTables, "invoicing.invoices SELECT", "invoicing.payments SELECT"],
           schemas: ["cdc: USAGE", "invoicing: USAGE", "public: USAGE"],
         },
         legacy: elsewhere,
@@ -429,7 +469,7 @@ describeWithPostgres("PostgreSQL: several sources (managed RDS, Aurora, self-man
         managed: elsewhere,
         billing: elsewhere,
         legacy: {
-          relations: [...heartbeat, "public.customers SELECT"],
+          relations: [...pipelineTables, "public.customers SELECT"],
           schemas: ["cdc: USAGE", "public: USAGE"],
         },
       },

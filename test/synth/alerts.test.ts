@@ -166,8 +166,16 @@ describe("guardrail CDC-OBS1", () => {
 
   it("flags every alarm that notifies nobody (the demo's, suppressed there with a reason)", () => {
     expect(findings(loadConfigFile("config/demo.yaml")).sort()).toEqual([
+      "demo-connectors/Debezium/Alarms/ErroredTasks",
+      "demo-connectors/Debezium/Alarms/RunningTasks",
+      "demo-connectors/S3Sink/Alarms/ErroredTasks",
+      "demo-connectors/S3Sink/Alarms/RunningTasks",
       "demo-platform/DatabaseAlarms/FreeStorage",
       "demo-platform/DatabaseAlarms/SlotLag",
+      "demo-platform/DatabaseAlarms/TransactionLogs/Resource",
+      "demo-platform/KafkaAlarms/Broker1Disk",
+      "demo-platform/KafkaAlarms/Broker2Disk",
+      "demo-platform/KafkaAlarms/Broker3Disk",
     ]);
   });
 

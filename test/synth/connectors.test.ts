@@ -258,7 +258,7 @@ describe("demo-connectors: both connectors", () => {
 describe("demo-connectors: Debezium", () => {
   const config = debezium.connector_configuration;
 
-  it("reads the database stack's publication through its slot, creating neither", () => {
+  it("reads the database stack's publication through its slot, creating neither; captures the tables and the canary", () => {
     expect(config).toMatchObject({
       "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
       "tasks.max": "1",
@@ -267,7 +267,8 @@ describe("demo-connectors: Debezium", () => {
       "publication.autocreate.mode": "disabled",
       "slot.name": `\${${DATABASE}.cross-stack-output-terraform_dataCaptureReadyoutputreplication_slot_name}`,
       "slot.drop.on.stop": "false",
-      "table.include.list": "public.student",
+      // The configured tables, then the pipeline's canary (in capture.heartbeatSchema) for npm run verify.
+      "table.include.list": "public.student,cdc.cdc_lake_canary",
       "topic.prefix": "cdc-lake-demo",
       "database.dbname": "msk_db",
       "database.sslmode": "require",
@@ -350,8 +351,8 @@ function sha256Text(text: string): string {
 describe("demo-connectors: S3 sink", () => {
   const config = sink.connector_configuration;
 
-  it("reads exactly the topics Debezium writes (one source of truth)", () => {
-    expect(config.topics).toBe("cdc-lake-demo.public.student");
+  it("reads exactly the topics Debezium writes, the canary's included (one source of truth)", () => {
+    expect(config.topics).toBe("cdc-lake-demo.public.student,cdc-lake-demo.cdc.cdc_lake_canary");
     const multi = synthWithZips(
       demoWith((d) => {
         d.capture.tables.push({
@@ -369,7 +370,7 @@ describe("demo-connectors: S3 sink", () => {
       .split(",")
       .map((t) => `${source["topic.prefix"]}.${t}`);
     expect(target.topics.split(",")).toEqual(written);
-    expect(written).toEqual(["shop.public.student", "shop.sales.orders"]);
+    expect(written).toEqual(["shop.public.student", "shop.sales.orders", "shop.cdc.cdc_lake_canary"]);
     multi.cleanup();
   });
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CapturedTables } from "../../src/constructs/postgres/captured-tables";
 import { LOCK_RETRY, sha256 } from "../../src/sql/capture-sql";
 import { captureSqlStep, cdcPasswordStep } from "../support/rds-emulation";
-import { demoWith, refTo, single, synthesize } from "../support/synth";
+import { byPath, demoWith, refTo, single, synthesize } from "../support/synth";
 
 const demo = synthesize();
 const db = demo.stacks["demo-database"] ?? {};
@@ -189,17 +189,34 @@ describe("demo-database: grants", () => {
     ]);
   });
 
-  it("lets the CDC role update only Debezium's heartbeat table, in its own schema", () => {
+  it("lets the CDC role update only Debezium's heartbeat table and read the canary, in their own schema", () => {
     const heartbeat = Object.values<any>(db.resource.postgresql_grant)
       .filter((g) => g.schema === "cdc")
       .map((g) => [g.object_type, g.objects ?? null, g.privileges]);
+    // Grants in the synthesized order (by construct id): CanaryTableSelect, HeartbeatSchemaUsage, HeartbeatTableUpdate.
     expect(heartbeat).toEqual([
+      ["table", ["cdc_lake_canary"], ["SELECT"]],
       ["schema", null, ["USAGE"]],
       ["table", ["debezium_heartbeat"], ["SELECT", "UPDATE"]],
     ]);
+    // The canary is read like a captured table, never written by the CDC role (npm run verify writes it).
+    const { "//": _, ...canary } =
+      byPath(db, "postgresql_grant")["demo-database/CdcRole/CanaryTableSelect"] ?? {};
+    expect(canary).toEqual({
+      database: "msk_db",
+      role,
+      schema: "cdc",
+      object_type: "table",
+      objects: ["cdc_lake_canary"],
+      privileges: ["SELECT"],
+      depends_on: after,
+    });
     const step = captureSqlStep(db);
     expect(step.sql).toContain(
       'CREATE TABLE "cdc"."debezium_heartbeat" (id integer PRIMARY KEY, beat_at timestamptz NOT NULL DEFAULT now());',
+    );
+    expect(step.sql).toContain(
+      'CREATE TABLE "cdc"."cdc_lake_canary" (id integer PRIMARY KEY, token text NOT NULL, written_at timestamptz NOT NULL DEFAULT now());',
     );
   });
 
@@ -227,26 +244,28 @@ describe("demo-database: grants", () => {
       ),
     );
     const grants = Object.values<any>(multi.stacks["demo-database"]?.resource.postgresql_grant);
-    expect(grants.map((g) => `${g.schema}:${g.object_type}`).sort()).toEqual([
-      "cdc:schema",
-      "cdc:table",
-      "public:schema",
-      "public:table",
-      "sales:schema",
-      "sales:table",
+    expect(grants.map((g) => `${g.schema}:${g.object_type}:${g.objects ?? ""}`).sort()).toEqual([
+      "cdc:schema:",
+      "cdc:table:cdc_lake_canary",
+      "cdc:table:debezium_heartbeat",
+      "public:schema:",
+      "public:table:student",
+      "sales:schema:",
+      "sales:table:orders",
     ]);
     multi.cleanup();
   });
 });
 
 describe("demo-database: publication and slot", () => {
-  it("publishes only the captured tables, after the SQL prepared them", () => {
+  it("publishes only the captured tables, the heartbeat and the canary, after the SQL prepared them", () => {
     const { "//": _, ...publication } = single(db, "postgresql_publication");
     expect(publication).toEqual({
       name: "cdc_lake_demo_publication",
       database: "msk_db",
       // The heartbeat table too: its updates reach the slot and let it advance on a quiet database.
-      tables: ["public.student", "cdc.debezium_heartbeat"],
+      // Then the canary, captured like a table: npm run verify's row must reach the lake through it.
+      tables: ["public.student", "cdc.debezium_heartbeat", "cdc.cdc_lake_canary"],
       publish_param: ["insert", "update", "delete"],
       depends_on: ["terraform_data.CapturedTables_73BACD4E"],
     });
@@ -430,6 +449,7 @@ describe("demo-database: outputs for the connectors stack", () => {
       "postgresql_default_privileges.CdcRole_FutureTablesSelect-public_EA49C2E8",
       "postgresql_grant.CdcRole_HeartbeatSchemaUsage-cdc_F2D625E9",
       "postgresql_grant.CdcRole_HeartbeatTableUpdate_0E82A2D6",
+      "postgresql_grant.CdcRole_CanaryTableSelect_846B0983",
       "aws_secretsmanager_secret_version.CdcRole_SecretValue_FA0DEA67",
       "terraform_data.CdcRole_Password_445D4203",
       "postgresql_publication.Publication_BB6C00E4",

@@ -137,13 +137,15 @@ describe("500 tables across 20 schemas in one source", () => {
   const { stacks } = synthesized;
   const connectors = stacks["demo-connectors"] as TerraformJson;
 
-  it("captures every table", () => {
+  it("captures every table, then the canary", () => {
     expect(managedCapture(config).tables).toHaveLength(500);
     expect(new Set(managedCapture(config).tables.map((t) => t.schema)).size).toBe(20);
     const debezium = Object.values<TerraformJson>(connectors.resource.aws_mskconnect_connector).find((c) =>
       c.connector_configuration["connector.class"]?.includes("Postgres"),
     ) as TerraformJson;
-    expect(debezium.connector_configuration["table.include.list"].split(",")).toHaveLength(500);
+    const included = debezium.connector_configuration["table.include.list"].split(",");
+    expect(included).toHaveLength(501);
+    expect(included).toEqual([...tables.map((t) => `${t.schema}.${t.table}`), "cdc.cdc_lake_canary"]);
   });
 
   it("keeps every role's inline policies under IAM's 10,240 characters, with ARNs at their longest", () => {

@@ -117,7 +117,8 @@ describe("buildPipelineApp is pure", () => {
     const debezium = Object.values<Record<string, any>>(connectors.resource.aws_mskconnect_connector).find(
       (c) => c.name === "memory-test-debezium-source",
     );
-    expect(debezium?.connector_configuration["table.include.list"]).toBe("sales.orders");
+    // The configured table, then the pipeline's canary in the default heartbeat schema.
+    expect(debezium?.connector_configuration["table.include.list"]).toBe("sales.orders,cdc.cdc_lake_canary");
     expect(stack("test-platform").resource.aws_db_instance).toBeDefined();
   });
 

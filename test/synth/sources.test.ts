@@ -30,15 +30,20 @@ function policyDocument(stack: TerraformJson, rolePath: string): TerraformJson {
 describe("the managed source keeps every Terraform address of the single-source pipeline", () => {
   // Recorded from the last version without sources (commit cf15f76): a changed address would make Terraform
   // destroy and re-create the CDC role, the publication, the connectors and their worker configurations.
+  // Resources added since (alarms, the dashboard) are new addresses: every recorded one must still be there.
   for (const profile of ["demo", "production"]) {
-    it(`${profile}: the same resources at the same addresses, in every stack`, () => {
+    it(`${profile}: every recorded resource at its recorded address, in every stack`, () => {
       const expected = JSON.parse(readFileSync(`test/fixtures/addresses/${profile}.json`, "utf8"));
       const synthesized = synthesize(loadConfigFile(`config/${profile}.yaml`));
       try {
         const actual = Object.fromEntries(
           Object.entries(synthesized.stacks).map(([name, stack]) => [name, addresses(stack)]),
         );
-        expect(actual).toEqual(expected);
+        expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+        for (const [name, recorded] of Object.entries<string[]>(expected)) {
+          const missing = recorded.filter((address) => !actual[name]?.includes(address));
+          expect(missing, `${name}: recorded addresses missing`).toEqual([]);
+        }
       } finally {
         synthesized.cleanup();
       }
@@ -150,8 +155,12 @@ describe("a managed source and two existing databases (config/examples/multi-sou
           }
         }
       }
-      // Role, publication, two schema grants and a default privilege, two heartbeat grants (+ owner grant).
-      expect(postgresObjects).toBeGreaterThanOrEqual(7);
+      // Role, publication, two schema grants and a default privilege, two heartbeat grants, the canary
+      // grant (+ owner grant).
+      expect(postgresObjects).toBeGreaterThanOrEqual(8);
+      expect(byPath(database, "postgresql_grant")[`${prefix}CdcRole/CanaryTableSelect`]?.provider, name).toBe(
+        `postgresql.source-${name}`,
+      );
     }
     // Nothing of the managed source waits for a check or names a provider: it is the default one.
     const managedRole = byPath(database, "postgresql_role")["prod-database/CdcRole/Resource"];
@@ -202,7 +211,7 @@ describe("a managed source and two existing databases (config/examples/multi-sou
     });
   });
 
-  it("runs one Debezium connector per source, each on its own database, slot, prefix and offsets topic", () => {
+  it("runs one Debezium connector per source, each on its own database, slot, prefix and offsets topic, with its canary", () => {
     const all = byPath(connectors, "aws_mskconnect_connector");
     const debezium = Object.entries(all).filter(([path]) => path.endsWith("Debezium/Resource"));
     expect(
@@ -224,7 +233,8 @@ describe("a managed source and two existing databases (config/examples/multi-sou
         port: expect.stringMatching(/aws_db_instanceDatabase_[0-9A-F]{8}port/),
         database: "shop",
         prefix: "shop-prod",
-        include: "sales.orders",
+        // Each source's tables, then its own canary (in its heartbeat schema, "cdc" by default).
+        include: "sales.orders,cdc.cdc_lake_canary",
         slot: expect.stringMatching(/terraform_dataCaptureReadyoutputreplication_slot_name/),
       },
       {
@@ -234,7 +244,7 @@ describe("a managed source and two existing databases (config/examples/multi-sou
         port: "5432",
         database: "billing",
         prefix: "shop-prod-billing",
-        include: "invoicing.invoices,invoicing.payments",
+        include: "invoicing.invoices,invoicing.payments,cdc.cdc_lake_canary",
         slot: expect.stringMatching(/Source-billing_CaptureReady_[0-9A-F]{8}outputreplication_slot_name/),
       },
       {
@@ -244,7 +254,7 @@ describe("a managed source and two existing databases (config/examples/multi-sou
         port: "5433",
         database: "legacy",
         prefix: "legacy",
-        include: "public.customers",
+        include: "public.customers,cdc.cdc_lake_canary",
         slot: expect.stringMatching(/Source-legacy_CaptureReady_[0-9A-F]{8}outputreplication_slot_name/),
       },
     ]);
@@ -259,7 +269,7 @@ describe("a managed source and two existing databases (config/examples/multi-sou
     ]);
   });
 
-  it("lets each Debezium role write only its own source's topics, and one sink read them all", () => {
+  it("lets each Debezium role write only its own source's topics, its canary's included, and one sink read them all", () => {
     const topicResources = (rolePath: string) =>
       (policyDocument(connectors, rolePath).statement as TerraformJson[])
         .flatMap((s) => s.resources as string[])
@@ -280,10 +290,31 @@ describe("a managed source and two existing databases (config/examples/multi-sou
       "shop-prod-billing.*",
       "shop-prod.*",
     ]);
-    const sink = byPath(connectors, "aws_mskconnect_connector")["prod-connectors/S3Sink/Resource"];
-    expect(sink?.connector_configuration.topics).toBe(
-      "shop-prod.sales.orders,shop-prod-billing.invoicing.invoices,shop-prod-billing.invoicing.payments,legacy.public.customers",
+    // Each canary topic lies under its own source's prefix (so its role may write it) and no other's.
+    const canaries = ["shop-prod", "shop-prod-billing", "legacy"].map(
+      (prefix) => `${prefix}.cdc.cdc_lake_canary`,
     );
+    const writers = {
+      "prod-connectors/Debezium/Role": "shop-prod.*",
+      "prod-connectors/Source-billing/Debezium/Role": "shop-prod-billing.*",
+      "prod-connectors/Source-legacy/Debezium/Role": "legacy.*",
+    };
+    for (const [rolePath, own] of Object.entries(writers)) {
+      const covered = canaries.filter((topic) =>
+        topicResources(rolePath).some((r) => r?.endsWith(".*") && topic.startsWith(r.slice(0, -1))),
+      );
+      expect(covered, rolePath).toEqual([`${own.slice(0, -2)}.cdc.cdc_lake_canary`]);
+    }
+    const sink = byPath(connectors, "aws_mskconnect_connector")["prod-connectors/S3Sink/Resource"];
+    expect(sink?.connector_configuration.topics.split(",")).toEqual([
+      "shop-prod.sales.orders",
+      "shop-prod.cdc.cdc_lake_canary",
+      "shop-prod-billing.invoicing.invoices",
+      "shop-prod-billing.invoicing.payments",
+      "shop-prod-billing.cdc.cdc_lake_canary",
+      "legacy.public.customers",
+      "legacy.cdc.cdc_lake_canary",
+    ]);
   });
 
   it("lets the connectors reach each existing database: into its security group, or to its network", () => {
@@ -340,14 +371,12 @@ describe("only existing databases: no RDS instance", () => {
     const synthesized = synthesize(onlyExisting());
     try {
       const platform = synthesized.stacks["prod-platform"] ?? {};
-      for (const type of [
-        "aws_db_instance",
-        "aws_db_parameter_group",
-        "aws_db_subnet_group",
-        "aws_cloudwatch_metric_alarm",
-      ]) {
+      for (const type of ["aws_db_instance", "aws_db_parameter_group", "aws_db_subnet_group"]) {
         expect(Object.keys(platform.resource[type] ?? {}), type).toEqual([]);
       }
+      // No database alarm: the platform's alarms are the brokers' only (the existing databases are not its).
+      const alarms = Object.values<TerraformJson>(platform.resource.aws_cloudwatch_metric_alarm ?? {});
+      expect(alarms.map((a) => a.namespace)).toEqual(["AWS/Kafka", "AWS/Kafka", "AWS/Kafka"]);
       expect(platform.output.rds).toBeUndefined();
       const connectors = synthesized.stacks["prod-connectors"] ?? {};
       expect(Object.keys(byPath(connectors, "aws_mskconnect_connector")).sort()).toEqual([

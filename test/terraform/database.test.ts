@@ -30,6 +30,7 @@ describeWithTerraform("terraform: demo-database (AWS part)", (tier) => {
       "postgresql_grant",
       "postgresql_grant",
       "postgresql_grant",
+      "postgresql_grant",
       "postgresql_publication",
       "postgresql_role",
     ]);

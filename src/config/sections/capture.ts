@@ -476,8 +476,9 @@ export const CaptureSchema = z
       .default("cdc")
       .describe(
         "Schema of Debezium's heartbeat table (debezium_heartbeat), which the CDC role may update and the " +
-          "publication includes, so the slot advances while the captured tables are quiet. Must not be a " +
-          "captured schema.",
+          "publication includes, so the slot advances while the captured tables are quiet; and of the pipeline's " +
+          "canary table (cdc_lake_canary), captured like a table and written only by npm run verify. Must not " +
+          "be a captured schema.",
       ),
     tableOwner: pgRoleName()
       .optional()

@@ -154,6 +154,22 @@ export class CdcRole extends Construct {
   }
 
   /**
+   * SELECT on the canary table (beside the heartbeat, whose schema USAGE grantHeartbeat gives): Debezium
+   * snapshots and streams it like a captured table.
+   */
+  grantCanary(schema: string, table: string, after: ITerraformDependable[]): ITerraformDependable {
+    return new Grant(this, "CanaryTableSelect", {
+      database: this.database,
+      role: this.role.name,
+      schema,
+      objectType: "table",
+      objects: [table],
+      privileges: ["SELECT"],
+      dependsOn: after,
+    });
+  }
+
+  /**
    * USAGE on `schema`, SELECT on its captured `tables`, and SELECT on the tables `tableOwner` creates
    * there later (so capturing one more needs no new grant). Only the captured tables: reading the rest of
    * the schema is not Debezium's business, and a schema-wide grant re-plans whenever another role adds a
