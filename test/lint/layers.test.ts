@@ -32,6 +32,7 @@ const MSG = {
   io: "pure layer: no node:fs or node:child_process",
   process: "pure layer: no process global",
   scripts: "scripts do not import tests",
+  verify: "verify reads what was deployed",
 } as const;
 
 let probeCount = 0;
@@ -177,6 +178,20 @@ const CASES: readonly Case[] = [
   allows("src/app.ts", imp("./config/schema")),
   allows("src/app.ts", imp("./errors")),
   allows("src/app.ts", imp("cdktf")),
+
+  // verify (npm run verify): reads what was deployed through config and leaves; never the stacks or constructs.
+  rejects("src/verify", imp("../stacks/platform-stack"), MSG.verify),
+  rejects("src/verify", imp("../constructs/postgres/cdc-role"), MSG.verify),
+  rejects("src/verify", imp("../app"), MSG.verify),
+  rejects("src/verify", imp("../cli/exit"), MSG.verify),
+  rejects("src/verify", imp("../../test/support/synth"), MSG.outsideSrc),
+  allows("src/verify", imp("../config/naming")),
+  allows("src/verify", imp("../kafka-connect/topics")),
+  allows("src/verify", imp("../sql/capture-sql")),
+  allows("src/verify", imp("./check")),
+  allows("src/verify", imp("pg")),
+  rejects("src/stacks", imp("../verify/run"), MSG.stacks),
+  rejects("src/constructs/network", imp("../../verify/check"), MSG.constructs),
 
   // Stacks: constructs and leaves only.
   rejects("src/stacks", imp("../app"), MSG.stacks),
