@@ -28,7 +28,7 @@ it("npm run synth of the demo prints its declared relaxations and its documentat
   expect(run.stderr).toBe(
     "warning: database.allowedCidrs: 203.0.113.10/32 is a documentation address (RFC 5737), not yours: the database stack will time out reaching PostgreSQL until you replace it with your address (curl ifconfig.io)/32 [demo-platform]\n",
   );
-  expect(run.stdout.split("\n")[0]).toBe("guardrails: 17 finding(s) suppressed by config:");
+  expect(run.stdout.split("\n")[0]).toBe("guardrails: 25 finding(s) suppressed by config:");
   expect(run.stdout).toContain(
     "  CDC-RDS1 (1): psql from the operator's machine, as in the seed lab; only database.allowedCidrs may connect\n",
   );
