@@ -1,4 +1,7 @@
+import { AthenaWorkgroup } from "@cdktf/provider-aws/lib/athena-workgroup";
+import { TerraformStack, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
+import { formatFinding, GuardrailsAspect } from "../../src/guardrails/aspect";
 import type { Json, Rule } from "../../src/guardrails/rule";
 import { ALL_RULES } from "../../src/guardrails/rules";
 import { stackView } from "../../src/guardrails/stack-view";
@@ -63,6 +66,20 @@ const publicRouting = {
   },
   aws_route_table_association: {
     a: { route_table_id: "${aws_route_table.pub.id}", subnet_id: "${aws_subnet.pub.id}" },
+  },
+};
+
+/** An Athena workgroup named "cdc", with `configuration` when given (cdktf writes the block as an object). */
+const workgroup = (configuration?: unknown, name: unknown = "cdc") => ({
+  aws_athena_workgroup: { wg: { name, ...(configuration === undefined ? {} : { configuration }) } },
+});
+/** A workgroup configuration every Athena rule accepts. */
+const athenaCompliant = {
+  enforce_workgroup_configuration: true,
+  bytes_scanned_cutoff_per_query: 1_073_741_824,
+  result_configuration: {
+    output_location: "s3://${aws_s3_bucket.results.bucket}/athena/",
+    encryption_configuration: { encryption_option: "SSE_KMS", kms_key_arn: ref("aws_kms_key", "k", "arn") },
   },
 };
 
@@ -333,6 +350,26 @@ const FIXTURES: Record<string, { compliant: Json; nonCompliant: Json }> = {
         c: { connector_configuration: { "database.password": "a-literal-for-this-test" } },
       },
     }),
+  },
+  "CDC-ATH1": {
+    compliant: stack(workgroup(athenaCompliant)),
+    nonCompliant: stack(workgroup({ ...athenaCompliant, enforce_workgroup_configuration: false })),
+  },
+  "CDC-ATH2": {
+    compliant: stack(workgroup(athenaCompliant)),
+    nonCompliant: stack(
+      workgroup({
+        ...athenaCompliant,
+        result_configuration: {
+          output_location: "s3://results/athena/",
+          encryption_configuration: { encryption_option: "SSE_KMS" },
+        },
+      }),
+    ),
+  },
+  "CDC-ATH3": {
+    compliant: stack(workgroup(athenaCompliant)),
+    nonCompliant: stack(workgroup({ ...athenaCompliant, bytes_scanned_cutoff_per_query: 0 })),
   },
 };
 
@@ -631,5 +668,239 @@ describe("CDC-NET1 judges the public addresses a security group admits, not the 
       aws_security_group: { g: { name_prefix: "db-", ingress: [{ cidr_blocks: ["0.0.0.0/0"] }] } },
     });
     expect(only(json)).toMatch(/^Security group test\/g admits /);
+  });
+});
+
+describe("CDC-ATH1, CDC-ATH2, CDC-ATH3 read an Athena workgroup as Terraform and provider 5.100.0 do", () => {
+  const rule = (id: string) => ALL_RULES.find((r) => r.id === id) as Rule;
+
+  /** Each non-compliant workgroup's finding detail, by logical name; {} when every one passes. */
+  function details(id: string, workgroups: Record<string, Json>): Record<string, string | undefined> {
+    const view = stackView("test", stack({ aws_athena_workgroup: workgroups }));
+    return Object.fromEntries(
+      view.blocks
+        .filter((b) => rule(id).check(b, view) === "non-compliant")
+        .map((b) => [b.name, rule(id).explain?.(b, view)]),
+    );
+  }
+
+  it("apply to aws_athena_workgroup only: other resources get no verdict", () => {
+    for (const id of ["CDC-ATH1", "CDC-ATH2", "CDC-ATH3"]) {
+      expect(rule(id).appliesTo).toEqual(["aws_athena_workgroup"]);
+      expect(verdicts(rule(id), stack({ ...bucket, ...db({ storage_encrypted: true }) }))).toEqual([]);
+    }
+  });
+
+  it('CDC-ATH1 accepts enforce_workgroup_configuration unset, null or "true": the provider defaults it to true', () => {
+    // `terraform plan` with hashicorp/aws 5.100.0 shows enforce_workgroup_configuration = true for each.
+    expect(
+      details("CDC-ATH1", {
+        unset: { name: "a", configuration: { result_configuration: { output_location: "s3://r/" } } },
+        empty: { name: "b", configuration: {} },
+        nulled: { name: "c", configuration: { enforce_workgroup_configuration: null } },
+        text: { name: "d", configuration: [{ enforce_workgroup_configuration: "true" }] },
+      }),
+    ).toEqual({});
+  });
+
+  it("CDC-ATH1 flags a workgroup without a configuration block: Athena alone does not override clients", () => {
+    expect(
+      details("CDC-ATH1", { none: { name: "cdc" }, emptyList: { name: "cdc2", configuration: [] } }),
+    ).toEqual({
+      none:
+        "Workgroup cdc: configuration: got no block; expected one (inside it enforce_workgroup_configuration " +
+        "defaults to true; without it Athena does not override client-side settings).",
+      emptyList:
+        "Workgroup cdc2: configuration: got no block; expected one (inside it enforce_workgroup_configuration " +
+        "defaults to true; without it Athena does not override client-side settings).",
+    });
+  });
+
+  it('CDC-ATH1 flags false, "false" and a value Terraform computes', () => {
+    expect(
+      details("CDC-ATH1", {
+        off: { name: "cdc", configuration: { enforce_workgroup_configuration: false } },
+        text: { name: "cdc", configuration: [{ enforce_workgroup_configuration: "false" }] },
+        computed: {
+          name: "${var.name}",
+          configuration: { enforce_workgroup_configuration: "${var.enforce}" },
+        },
+      }),
+    ).toEqual({
+      off: "Workgroup cdc: configuration.enforce_workgroup_configuration: got false; expected true.",
+      text: 'Workgroup cdc: configuration.enforce_workgroup_configuration: got "false"; expected true.',
+      // A computed name is replaced by the construct path.
+      computed:
+        "Workgroup test/computed: configuration.enforce_workgroup_configuration: got " +
+        '"${var.enforce}", computed by Terraform; expected true.',
+    });
+  });
+
+  it("CDC-ATH2 accepts SSE_S3 without a key, CSE_KMS with one, list-form blocks and a computed location", () => {
+    expect(
+      details("CDC-ATH2", {
+        s3: {
+          name: "a",
+          configuration: {
+            result_configuration: {
+              output_location: "s3://results/athena/",
+              encryption_configuration: { encryption_option: "SSE_S3" },
+            },
+          },
+        },
+        cse: {
+          name: "b",
+          configuration: [
+            {
+              result_configuration: [
+                {
+                  output_location: "${local.results_uri}",
+                  encryption_configuration: [
+                    { encryption_option: "CSE_KMS", kms_key_arn: "arn:aws:kms:us-east-1:123456789012:key/k" },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      }),
+    ).toEqual({});
+  });
+
+  it("CDC-ATH2 flags missing results, location and encryption, naming each problem", () => {
+    expect(
+      details("CDC-ATH2", {
+        noConfig: { name: "a" },
+        noResults: { name: "b", configuration: { enforce_workgroup_configuration: true } },
+        empty: { name: "c", configuration: { result_configuration: {} } },
+      }),
+    ).toEqual({
+      noConfig:
+        "Workgroup a: configuration.result_configuration: got no block; expected one with output_location " +
+        "and encryption_configuration.",
+      noResults:
+        "Workgroup b: configuration.result_configuration: got no block; expected one with output_location " +
+        "and encryption_configuration.",
+      empty:
+        "Workgroup c: configuration.result_configuration.output_location: got nothing; expected an s3:// URI " +
+        "(s3://bucket/prefix/). configuration.result_configuration.encryption_configuration.encryption_option: " +
+        "got nothing; expected SSE_S3, SSE_KMS or CSE_KMS.",
+    });
+  });
+
+  it("CDC-ATH2 flags a location that is not S3, an unknown or lower-case option, and a KMS option without key", () => {
+    const results = (result_configuration: Json) => ({
+      name: "cdc",
+      configuration: { result_configuration },
+    });
+    const encrypted = { encryption_configuration: { encryption_option: "SSE_S3" } };
+    const inS3 = { output_location: "s3://results/" };
+    expect(
+      details("CDC-ATH2", {
+        https: results({ output_location: "https://results.example/", ...encrypted }),
+        bucketless: results({ output_location: "s3://", ...encrypted }),
+        none: results({ ...inS3, encryption_configuration: { encryption_option: "NONE" } }),
+        // The provider validates the option case-sensitively.
+        lower: results({ ...inS3, encryption_configuration: { encryption_option: "sse_s3" } }),
+        computed: results({ ...inS3, encryption_configuration: { encryption_option: "${var.option}" } }),
+        sseKms: results({ ...inS3, encryption_configuration: { encryption_option: "SSE_KMS" } }),
+        cseKms: results({
+          ...inS3,
+          encryption_configuration: { encryption_option: "CSE_KMS", kms_key_arn: " " },
+        }),
+      }),
+    ).toEqual({
+      https:
+        'Workgroup cdc: configuration.result_configuration.output_location: got "https://results.example/"; ' +
+        "expected an s3:// URI (s3://bucket/prefix/).",
+      bucketless:
+        'Workgroup cdc: configuration.result_configuration.output_location: got "s3://"; expected an s3:// URI ' +
+        "(s3://bucket/prefix/).",
+      none:
+        'Workgroup cdc: configuration.result_configuration.encryption_configuration.encryption_option: got "NONE"; ' +
+        "expected SSE_S3, SSE_KMS or CSE_KMS.",
+      lower:
+        "Workgroup cdc: configuration.result_configuration.encryption_configuration.encryption_option: got " +
+        '"sse_s3"; expected SSE_S3, SSE_KMS or CSE_KMS.',
+      computed:
+        "Workgroup cdc: configuration.result_configuration.encryption_configuration.encryption_option: got " +
+        '"${var.option}"; expected SSE_S3, SSE_KMS or CSE_KMS.',
+      sseKms:
+        "Workgroup cdc: configuration.result_configuration.encryption_configuration.kms_key_arn: got nothing " +
+        "with SSE_KMS; expected the ARN of the KMS key.",
+      cseKms:
+        'Workgroup cdc: configuration.result_configuration.encryption_configuration.kms_key_arn: got " " ' +
+        "with CSE_KMS; expected the ARN of the KMS key.",
+    });
+  });
+
+  it("CDC-ATH3 accepts the provider's minimum, 10485760 bytes, as a number or a decimal string", () => {
+    expect(
+      details("CDC-ATH3", {
+        minimum: { name: "a", configuration: { bytes_scanned_cutoff_per_query: 10_485_760 } },
+        text: { name: "b", configuration: [{ bytes_scanned_cutoff_per_query: "10737418240" }] },
+      }),
+    ).toEqual({});
+  });
+
+  it("CDC-ATH3 flags no cutoff, 0 (no limit), one under the minimum and a value Terraform computes", () => {
+    const cutoff = (value: unknown) => ({
+      name: "cdc",
+      configuration: { bytes_scanned_cutoff_per_query: value },
+    });
+    const path = "Workgroup cdc: configuration.bytes_scanned_cutoff_per_query";
+    expect(
+      details("CDC-ATH3", {
+        noConfig: { name: "cdc" },
+        unset: { name: "cdc", configuration: { enforce_workgroup_configuration: true } },
+        zero: cutoff(0),
+        zeroText: cutoff("0"),
+        under: cutoff(10_485_759),
+        computed: cutoff("${var.cutoff}"),
+      }),
+    ).toEqual({
+      noConfig: `${path}: got nothing; expected at least 10485760 (10 MiB).`,
+      unset: `${path}: got nothing; expected at least 10485760 (10 MiB).`,
+      zero: `${path}: got 0, no limit; expected at least 10485760 (10 MiB).`,
+      zeroText: `${path}: got 0, no limit; expected at least 10485760 (10 MiB).`,
+      under: `${path}: got 10485759; expected at least 10485760 (10 MiB).`,
+      computed: `${path}: got "\${var.cutoff}", computed by Terraform; expected a literal number of at least 10485760 (10 MiB).`,
+    });
+  });
+
+  it("judge the JSON cdktf synthesizes from @cdktf/provider-aws's AthenaWorkgroup, in the finding's line", () => {
+    const app = Testing.app();
+    const synthesized = new TerraformStack(app, "s");
+    new AthenaWorkgroup(synthesized, "Compliant", {
+      name: "good",
+      configuration: {
+        bytesScannedCutoffPerQuery: 1_073_741_824,
+        resultConfiguration: {
+          outputLocation: "s3://results/athena/",
+          encryptionConfiguration: { encryptionOption: "SSE_S3" },
+        },
+      },
+    });
+    new AthenaWorkgroup(synthesized, "Lax", {
+      name: "lax",
+      configuration: {
+        enforceWorkgroupConfiguration: false,
+        resultConfiguration: {
+          outputLocation: "s3://results/athena/",
+          encryptionConfiguration: { encryptionOption: "CSE_KMS" },
+        },
+      },
+    });
+    const aspect = new GuardrailsAspect(ALL_RULES, []);
+    aspect.visit(synthesized);
+    expect(aspect.findings.map(formatFinding)).toEqual([
+      `CDC-ATH1 error s/Lax: ${rule("CDC-ATH1").cause} Workgroup lax: configuration.enforce_workgroup_configuration: ` +
+        `got false; expected true. Fix: ${rule("CDC-ATH1").fix}`,
+      `CDC-ATH2 error s/Lax: ${rule("CDC-ATH2").cause} Workgroup lax: configuration.result_configuration.` +
+        "encryption_configuration.kms_key_arn: got nothing with CSE_KMS; expected the ARN of the KMS key. " +
+        `Fix: ${rule("CDC-ATH2").fix}`,
+      `CDC-ATH3 warning s/Lax: ${rule("CDC-ATH3").cause} Workgroup lax: configuration.bytes_scanned_cutoff_per_query: ` +
+        `got nothing; expected at least 10485760 (10 MiB). Fix: ${rule("CDC-ATH3").fix}`,
+    ]);
   });
 });

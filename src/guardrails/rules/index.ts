@@ -1,5 +1,8 @@
 import type { Rule } from "../rule";
 import { AlarmActions } from "./alarm-actions";
+import { AthenaEnforceConfiguration } from "./athena-enforce-configuration";
+import { AthenaResultEncryption } from "./athena-result-encryption";
+import { AthenaScanLimit } from "./athena-scan-limit";
 import { IamWildcards } from "./iam-wildcards";
 import { KmsCustomerManaged } from "./kms-customer-managed";
 import { LiteralSecret } from "./literal-secret";
@@ -60,4 +63,9 @@ export const ALL_RULES: readonly Rule[] = [
   LogRetentionYear,
   AlarmActions,
   LiteralSecret,
+  // Appended: the unknown-rule error lists IDs in this order, and test/fixtures/hostile/guardrails/
+  // unknown-rule.yaml expects the earlier ones as its prefix.
+  AthenaEnforceConfiguration,
+  AthenaResultEncryption,
+  AthenaScanLimit,
 ];
