@@ -1,0 +1,377 @@
+/**
+ * SQL views over the lake's change events: the S3 sink writes each Debezium event as one JSON line under
+ * `cdc/<topic>/year=…/month=…/day=…/hour=…/` (src/kafka-connect/s3-sink-settings.ts), and these views make
+ * them queryable: the current state of each table, and its changes. One description renders for Athena (the
+ * views the Glue catalog holds) and DuckDB (the same views, run locally in tests and on a downloaded lake);
+ * only the few functions in DIALECTS differ.
+ *
+ * The Glue table reads the lines with the Hive JSON SerDe (LAKE_JSON_SERDE), columns from lakeTableColumns.
+ */
+import type { ColumnType } from "./columns";
+import {
+  athenaViewType,
+  type Conversion,
+  duckdbStoredType,
+  duckdbViewType,
+  hiveType,
+  type LakeColumnType,
+  lakeColumnType,
+  type StoredType,
+  type ViewScalar,
+  type ViewType,
+} from "./lake-types";
+import { assertSafeText, quoteIdent, quoteLiteral } from "./quote";
+
+export type SqlDialect = "athena" | "duckdb";
+
+/** A table's change events in the lake, as the views see them. */
+export interface LakeViewSource {
+  /** What to select from, already quoted: Athena `"db"."tbl"`, DuckDB a read_json(...) call (duckdbLakeRelation). */
+  readonly relation: string;
+  /**
+   * Whether each line is `{schema, payload: <envelope>}` rather than the bare envelope. Not the same as
+   * connectors.jsonSchemas: this project's sink (JsonFormat) writes Structs with its own schemaless
+   * JsonConverter, so its lines are bare envelopes either way (SINK_JSON_LINES_CARRY_SCHEMA in
+   * src/kafka-connect/s3-sink-settings.ts); the wrapped shape is what a sink writing records verbatim leaves.
+   */
+  readonly jsonSchemas: boolean;
+  /** The primary key, when the config knows it; without one there is no current-state view. */
+  readonly keyColumns?: readonly string[] | undefined;
+  /** The table's columns, when the config knows them (tables the pipeline creates); else rows are string maps. */
+  readonly columns?: readonly { readonly name: string; readonly type: ColumnType }[] | undefined;
+}
+
+export type LakeViewKind = "current-state" | "changes";
+
+/**
+ * Hive's JSON SerDe (Athena's recommendation over the OpenX one, whose results "can be non-deterministic").
+ * It reads a nested object into a struct or a map<string,string> (scalar values as their text) but refuses
+ * one for a string column ("Invalid JSON: varchar value must be a scalar json value": Trino's
+ * io.trino.hive.formats.line.json.JsonDeserializer, which Athena's engine 3 runs). So rows are structs when
+ * the columns are known and maps otherwise. Limit: a map value that is itself an array or object (a PostgreSQL
+ * array column of a table whose columns the config does not know) fails the query the same way; give that
+ * table its columns in the config. The OpenX SerDe would render such a value as JSON text instead.
+ * @see https://docs.aws.amazon.com/athena/latest/ug/openx-json-serde.html
+ * @see https://github.com/trinodb/trino/blob/master/lib/trino-hive-formats/src/main/java/io/trino/hive/formats/line/json/JsonDeserializer.java
+ */
+export const LAKE_JSON_SERDE = "org.apache.hive.hcatalog.data.JsonSerDe";
+
+/** Column names the views add; a table column may not start with this prefix. */
+const META_PREFIX = "_cdc_";
+
+/** The per-dialect pieces: everything else in the SQL is the same text for both engines. */
+export interface LakeDialect {
+  /** The value of `key` (a quoted literal) in a map<varchar,varchar>, or NULL when absent. */
+  readonly mapGet: (map: string, key: string) => string;
+  readonly convert: Readonly<Record<Exclude<Conversion, "none">, (value: string) => string>>;
+  readonly type: (t: ViewType) => string;
+}
+
+export const DIALECTS: Readonly<Record<SqlDialect, LakeDialect>> = {
+  athena: {
+    // element_at, not m[k]: the subscript fails on a missing key.
+    mapGet: (map, key) => `element_at(${map}, ${key})`,
+    convert: {
+      // Timestamps without time zone: no zone conversion to undo, and microseconds kept.
+      "epoch-millis-to-timestamp": (v) =>
+        `date_add('millisecond', ${v}, TIMESTAMP '1970-01-01 00:00:00.000')`,
+      "epoch-micros-to-timestamp": (v) =>
+        `date_add('microsecond', ${v}, TIMESTAMP '1970-01-01 00:00:00.000000')`,
+      "epoch-days-to-date": (v) => `date_add('day', ${v}, DATE '1970-01-01')`,
+    },
+    type: athenaViewType,
+  },
+  duckdb: {
+    // map_extract_value, not element_at: DuckDB's element_at on a map returns a list.
+    mapGet: (map, key) => `map_extract_value(${map}, ${key})`,
+    convert: {
+      "epoch-millis-to-timestamp": (v) => `epoch_ms(${v})`,
+      "epoch-micros-to-timestamp": (v) => `make_timestamp(${v})`,
+      "epoch-days-to-date": (v) => `(DATE '1970-01-01' + ${v})`,
+    },
+    type: duckdbViewType,
+  },
+};
+
+interface OutputColumn {
+  readonly name: string;
+  /** Rendered with a dialect; the view casts it to `type`, so the view's column types are exactly `type`. */
+  readonly expr: (d: LakeDialect) => string;
+  readonly type: ViewType;
+}
+
+const scalar = (name: ViewScalar): ViewType => ({ kind: "scalar", name });
+const MAP: ViewType = { kind: "map" };
+
+/** A typed column: its name and how it is stored and shown (undefined: Debezium writes no such field). */
+interface TypedColumn {
+  readonly name: string;
+  readonly lake: LakeColumnType;
+}
+
+/** The source checked: names safe, key columns among the columns, no name clash with the views' own. */
+function checked(source: LakeViewSource): {
+  readonly columns: readonly TypedColumn[] | undefined;
+  readonly keys: readonly string[];
+} {
+  const keys = [...(source.keyColumns ?? [])];
+  for (const name of keys) assertSafeText(name, "key column");
+  if (new Set(keys).size !== keys.length)
+    throw new Error(`lake view key columns got ${keys.join(", ")}; expected each column once`);
+  if (source.columns === undefined) return { columns: undefined, keys };
+  const names = source.columns.map((c) => c.name);
+  for (const name of names) {
+    assertSafeText(name, "column name");
+    if (name.startsWith(META_PREFIX))
+      throw new Error(
+        `lake view column got ${JSON.stringify(name)}; expected a name not starting with ${META_PREFIX} (the views' ` +
+          "metadata columns use that prefix): rename the column",
+      );
+  }
+  if (new Set(names).size !== names.length)
+    throw new Error(`lake view columns got ${names.join(", ")}; expected each column once`);
+  const columns = source.columns.flatMap((c) => {
+    const lake = lakeColumnType(c.type);
+    return lake ? [{ name: c.name, lake }] : [];
+  });
+  for (const key of keys) {
+    const column = columns.find((c) => c.name === key);
+    if (!column)
+      throw new Error(
+        `lake view key column got ${JSON.stringify(key)}; expected one of the table's columns (${names.join(", ")})`,
+      );
+    if (column.lake.stored.kind !== "scalar")
+      throw new Error(`lake view key column ${JSON.stringify(key)} got an array; expected a scalar key`);
+  }
+  return { columns, keys };
+}
+
+/** The relation, checked: it is SQL the caller quoted, so only refuse what no generated SQL may carry. */
+function relationOf(source: LakeViewSource): string {
+  assertSafeText(source.relation, "relation");
+  if (source.relation.trim() === "")
+    throw new Error(
+      "lake view relation got an empty string; expected a quoted table or a read_json(...) call",
+    );
+  return source.relation;
+}
+
+/** `"e"."op"`, or `"e"."payload"."op"` when the lines carry their schema. */
+function envelopeField(source: LakeViewSource, ...path: string[]): string {
+  return [
+    quoteIdent("e"),
+    ...(source.jsonSchemas ? [quoteIdent("payload")] : []),
+    ...path.map(quoteIdent),
+  ].join(".");
+}
+
+/** A row image's column as stored (no conversion): a struct field, or a map entry. */
+function storedValue(source: LakeViewSource, image: "before" | "after", column: string, typed: boolean) {
+  return (d: LakeDialect) =>
+    typed
+      ? `${envelopeField(source, image)}.${quoteIdent(column)}`
+      : d.mapGet(envelopeField(source, image), quoteLiteral(column));
+}
+
+function shownValue(source: LakeViewSource, image: "before" | "after", column: TypedColumn) {
+  const stored = storedValue(source, image, column.name, true);
+  const conversion = column.lake.conversion;
+  return (d: LakeDialect) => (conversion === "none" ? stored(d) : d.convert[conversion](stored(d)));
+}
+
+/** What the lines hold for each event, for both views. */
+function eventColumns(source: LakeViewSource) {
+  return {
+    lsn: () => envelopeField(source, "source", "lsn"),
+    eventTime: (d: LakeDialect) =>
+      d.convert["epoch-millis-to-timestamp"](envelopeField(source, "source", "ts_ms")),
+    tsMs: () => envelopeField(source, "ts_ms"),
+    op: () => envelopeField(source, "op"),
+  };
+}
+
+/**
+ * Whether the table gets a current-state view: only with a known primary key. Without one, events of the same
+ * row cannot be told apart from events of an identical other row (REPLICA IDENTITY FULL without a key), so only
+ * the changes view exists.
+ */
+export function hasCurrentStateView(source: LakeViewSource): boolean {
+  return (source.keyColumns ?? []).length > 0;
+}
+
+function currentStateColumns(source: LakeViewSource): OutputColumn[] {
+  const { columns, keys } = checked(source);
+  if (keys.length === 0)
+    throw new Error(
+      "current-state view got a table without key columns; expected keyColumns (a primary key): check " +
+        "hasCurrentStateView first; such a table has only the changes view",
+    );
+  const event = eventColumns(source);
+  const meta: OutputColumn[] = [
+    { name: `${META_PREFIX}lsn`, expr: event.lsn, type: scalar("bigint") },
+    { name: `${META_PREFIX}ts_ms`, expr: event.tsMs, type: scalar("bigint") },
+    { name: `${META_PREFIX}event_time`, expr: event.eventTime, type: scalar("timestamp(3)") },
+  ];
+  if (columns === undefined)
+    return [
+      ...keys.map((k) => ({
+        name: k,
+        expr: storedValue(source, "after", k, false),
+        type: scalar("varchar"),
+      })),
+      // The whole row as text: every column, the key's included.
+      { name: `${META_PREFIX}row`, expr: () => envelopeField(source, "after"), type: MAP },
+      ...meta,
+    ];
+  return [
+    ...columns.map((c) => ({ name: c.name, expr: shownValue(source, "after", c), type: c.lake.view })),
+    ...meta,
+  ];
+}
+
+function changesColumns(source: LakeViewSource): OutputColumn[] {
+  const { columns } = checked(source);
+  const event = eventColumns(source);
+  const opName = () => {
+    const op = event.op();
+    return `CASE ${op} WHEN 'c' THEN 'insert' WHEN 'u' THEN 'update' WHEN 'd' THEN 'delete' WHEN 'r' THEN 'snapshot read' ELSE ${op} END`;
+  };
+  const images = (["before", "after"] as const).flatMap((image): OutputColumn[] =>
+    columns === undefined
+      ? [{ name: image, expr: () => envelopeField(source, image), type: MAP }]
+      : columns.map((c) => ({
+          name: `${image}_${c.name}`,
+          expr: shownValue(source, image, c),
+          type: c.lake.view,
+        })),
+  );
+  return [
+    { name: "operation", expr: opName, type: scalar("varchar") },
+    { name: "event_time", expr: event.eventTime, type: scalar("timestamp(3)") },
+    { name: "lsn", expr: event.lsn, type: scalar("bigint") },
+    { name: "ts_ms", expr: event.tsMs, type: scalar("bigint") },
+    ...images,
+  ];
+}
+
+function selectList(columns: readonly OutputColumn[], d: LakeDialect, indent: string): string {
+  return columns
+    .map((c) => `${indent}CAST(${c.expr(d)} AS ${d.type(c.type)}) AS ${quoteIdent(c.name)}`)
+    .join(",\n");
+}
+
+/**
+ * The latest state of each row: the last event per primary key, ordered by source.lsn then the event's ts_ms
+ * (both descending), dropped when that event is a delete. The key comes from `after` (c, u, r) or `before` (d).
+ *
+ * - REPLICA IDENTITY DEFAULT is enough: a delete's `before` holds the key columns (the rest null), an update's
+ *   `before` is null unless the key changed, and a key change arrives as a delete of the old key and an insert
+ *   of the new one (Debezium's RelationalChangeRecordEmitter): the view reads only the key from `before`.
+ * - Within one row, LSN order is commit order: a row's writers are serialised by its lock.
+ * - A snapshot's read events carry the LSN where the snapshot started; a re-snapshot (snapshot.mode
+ *   when_needed, after a lost slot) brings every row back, but rows deleted while no slot existed keep their
+ *   last state here, as do rows removed by TRUNCATE (Debezium skips truncate events by default).
+ */
+export function currentStateViewSql(source: LakeViewSource, dialect: SqlDialect): string {
+  const d = DIALECTS[dialect];
+  const columns = currentStateColumns(source);
+  const { columns: typed, keys } = checked(source);
+  const event = eventColumns(source);
+  const op = event.op();
+  const partition = keys
+    .map((k) => {
+      const before = storedValue(source, "before", k, typed !== undefined)(d);
+      const after = storedValue(source, "after", k, typed !== undefined)(d);
+      return `CASE WHEN ${op} = 'd' THEN ${before} ELSE ${after} END`;
+    })
+    .join(", ");
+  return [
+    "SELECT",
+    columns.map((c) => `  ${quoteIdent(c.name)}`).join(",\n"),
+    "FROM (",
+    "  SELECT",
+    `${selectList(columns, d, "    ")},`,
+    `    ${op} AS ${quoteIdent(`${META_PREFIX}op`)},`,
+    `    row_number() OVER (PARTITION BY ${partition} ORDER BY ${event.lsn()} DESC, ${event.tsMs()} DESC) AS ${quoteIdent(`${META_PREFIX}rank`)}`,
+    `  FROM ${relationOf(source)} AS ${quoteIdent("e")}`,
+    `  WHERE ${op} IN ('c', 'u', 'd', 'r')`,
+    `) AS ${quoteIdent("latest")}`,
+    `WHERE ${quoteIdent(`${META_PREFIX}rank`)} = 1 AND ${quoteIdent(`${META_PREFIX}op`)} <> 'd'`,
+  ].join("\n");
+}
+
+/**
+ * Every event, one row each: the operation's name (insert, update, delete, snapshot read), when it was
+ * committed (source.ts_ms), its LSN and processing time (ts_ms, to order events of one LSN: a key change's
+ * delete and insert), and the row before and after it (typed columns `before_<c>`/`after_<c>`, or two maps).
+ */
+export function changesViewSql(source: LakeViewSource, dialect: SqlDialect): string {
+  const d = DIALECTS[dialect];
+  return [
+    "SELECT",
+    selectList(changesColumns(source), d, "  "),
+    `FROM ${relationOf(source)} AS ${quoteIdent("e")}`,
+  ].join("\n");
+}
+
+/** The view's columns with Athena (Presto) types, as a Presto view definition in Glue lists them. */
+export function viewColumns(source: LakeViewSource, kind: LakeViewKind): { name: string; type: string }[] {
+  const columns = kind === "current-state" ? currentStateColumns(source) : changesColumns(source);
+  return columns.map((c) => ({ name: c.name, type: athenaViewType(c.type) }));
+}
+
+/** The envelope as the Glue table stores it. */
+function envelopeType(source: LakeViewSource): StoredType {
+  const { columns } = checked(source);
+  const row: StoredType =
+    columns === undefined
+      ? { kind: "map" }
+      : { kind: "struct", fields: columns.map((c) => ({ name: c.name, type: c.lake.stored })) };
+  return {
+    kind: "struct",
+    fields: [
+      { name: "before", type: row },
+      { name: "after", type: row },
+      // What the views read of `source`; the SerDe skips the other fields (and `transaction`).
+      {
+        name: "source",
+        type: {
+          kind: "struct",
+          fields: [
+            { name: "lsn", type: { kind: "scalar", name: "bigint" } },
+            { name: "ts_ms", type: { kind: "scalar", name: "bigint" } },
+          ],
+        },
+      },
+      { name: "op", type: { kind: "scalar", name: "string" } },
+      { name: "ts_ms", type: { kind: "scalar", name: "bigint" } },
+    ],
+  };
+}
+
+function tableColumns(source: LakeViewSource): { name: string; type: StoredType }[] {
+  const envelope = envelopeType(source);
+  if (source.jsonSchemas) return [{ name: "payload", type: envelope }];
+  if (envelope.kind !== "struct") throw new Error("unreachable: the envelope is a struct");
+  return envelope.fields.map((f) => ({ name: f.name, type: f.type }));
+}
+
+/**
+ * The Glue table's columns (Hive types), partition keys aside: the envelope's fields, or one `payload` struct
+ * when the lines carry their schema (the SerDe skips `schema`).
+ */
+export function lakeTableColumns(source: LakeViewSource): { name: string; type: string }[] {
+  return tableColumns(source).map((c) => ({ name: c.name, type: hiveType(c.type) }));
+}
+
+/**
+ * A DuckDB relation over a local copy of the lake that reads what the Glue table reads: read_json over `glob`
+ * (the topic's directory, four partition levels, then `*.json`) with the same columns, and the hourly
+ * partitions (year, month, day, hour) as columns.
+ */
+export function duckdbLakeRelation(glob: string, source: LakeViewSource): string {
+  const columns = tableColumns(source)
+    .map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(duckdbStoredType(c.type, quoteIdent))}`)
+    .join(", ");
+  return `read_json(${quoteLiteral(glob)}, format = 'newline_delimited', hive_partitioning = true, columns = {${columns}})`;
+}
