@@ -87,6 +87,7 @@ export function buildPipelineApp(
     plugins,
     alarmTopicArn: (reader) => platform.alarmTopicArnFor(reader),
     brokerCount: config.streaming.brokerCount,
+    query: config.query,
     platform: {
       kafkaClusterArn: platform.kafka.arn,
       bootstrapBrokers: platform.kafka.bootstrapBrokersSaslIam,
@@ -111,8 +112,7 @@ function checkSuppressedRulesExist(config: PipelineConfig): void {
     known.has(s.rule)
       ? []
       : [
-          `guardrails.suppressions.${i}.rule: got "${s.rule}"; expected a guardrail of RULES.md: ` +
-            `${[...known].join(", ")}`,
+          `guardrails.suppressions.${i}.rule: got "${s.rule}"; expected a guardrail of RULES.md: ${nearRules(s.rule, [...known])}`,
         ],
   );
   if (problems.length > 0) {
@@ -140,4 +140,15 @@ function serverOf(source: SourceConfig, platform: PlatformStack, config: Pipelin
     adminSecretArn: rds.masterUserSecretArn,
     engineVersion: config.database.engineVersion,
   };
+}
+
+/**
+ * The rules a mistyped ID most likely meant: those of its family (CDC-RDS99 → the CDC-RDS rules), else every
+ * family, so the line stays short as rules are added.
+ */
+function nearRules(id: string, known: readonly string[]): string {
+  const family = (rule: string) => rule.replace(/-?\d+$/, "");
+  const same = known.filter((rule) => family(rule) === family(id));
+  if (same.length > 0) return same.join(", ");
+  return `one of the families ${[...new Set(known.map(family))].map((f) => `${f}*`).join(", ")}`;
 }

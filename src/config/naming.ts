@@ -10,6 +10,8 @@
 export type StackKind = "platform" | "database" | "connectors";
 export type ConnectorKind = "debezium-source" | "s3-sink";
 export type DatabaseAlarmKind = "replication-slot-lag" | "free-storage" | "transaction-logs";
+/** A captured table's Athena views: the rows as they are now, and every change. */
+export type LakeViewKind = "current" | "changes";
 /** A connector's alarms: tasks in the FAILED state, and fewer tasks running than it needs. */
 export type ConnectorAlarmKind = "errored-tasks" | "running-tasks";
 
@@ -127,6 +129,38 @@ export class Naming {
     return `${this.base}-lake-`;
   }
 
+  /**
+   * The lake's Glue database, `<project>_<environment>_lake`: Athena reads names of lowercase letters, digits
+   * and underscores only.
+   * @see https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html
+   */
+  glueDatabase(): string {
+    return `${this.pgBase}_lake`;
+  }
+
+  /**
+   * A captured table's Glue table: its change topic, lowercase, every character Athena does not accept in a
+   * name (`.` and `-`) an underscore, e.g. `cdc-lake-demo.public.student` -> `cdc_lake_demo_public_student`.
+   */
+  lakeTable(topic: string): string {
+    return topic.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+  }
+
+  /** A captured table's view: its Glue table's name, then `_current` (state now) or `_changes` (the history). */
+  lakeView(topic: string, kind: LakeViewKind): string {
+    return `${this.lakeTable(topic)}_${kind}`;
+  }
+
+  /** The Athena workgroup analysts query the lake in. */
+  athenaWorkgroup(): string {
+    return `${this.base}-lake`;
+  }
+
+  /** The managed IAM policy to attach to analysts: read the lake, query it in the workgroup. */
+  lakeAnalystPolicy(): string {
+    return `${this.base}-lake-analyst`;
+  }
+
   /** `bucket_prefix` of the connector-plugin bucket. */
   pluginBucketPrefix(): string {
     return `${this.base}-plugins-`;
@@ -210,6 +244,9 @@ export class Naming {
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints
    * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
    * @see https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS
+   * @see https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-catalog-databases.html (Name: 1 to 255)
+   * @see https://docs.aws.amazon.com/athena/latest/APIReference/API_CreateWorkGroup.html (Name: [a-zA-Z0-9._-]{1,128})
+   * @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html (PolicyName: 1 to 128)
    */
   limits(source?: string): readonly NameLimit[] {
     if (source !== undefined) return this.sourceLimits(source);
@@ -275,6 +312,16 @@ export class Naming {
         maxLength: 63,
         pattern: pg,
       },
+      // Glue: 1 to 255 characters; Athena: lowercase letters, digits and _ only.
+      { what: "Glue database name", name: this.glueDatabase(), maxLength: 255, pattern: /^[a-z0-9_]+$/ },
+      // Athena: 1 to 128 characters of [a-zA-Z0-9._-] (CreateWorkGroup's Name).
+      {
+        what: "Athena workgroup name",
+        name: this.athenaWorkgroup(),
+        maxLength: 128,
+        pattern: /^[a-zA-Z0-9._-]+$/,
+      },
+      { what: "IAM policy name", name: this.lakeAnalystPolicy(), maxLength: 128 },
     ];
   }
 

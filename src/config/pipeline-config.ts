@@ -26,7 +26,18 @@ export interface PipelineConfig {
    * when configured, then the existing databases of `sources`, in the file's order. At least one.
    */
   readonly sources: readonly SourceConfig[];
+  /** Querying the lake with Athena (config `query`). */
+  readonly query: QueryConfig;
   readonly guardrails: GuardrailsConfig;
+}
+
+/** The Glue catalog, Athena workgroup, views and analyst policy over the lake. */
+export interface QueryConfig {
+  readonly enabled: boolean;
+  /** The workgroup's per-query cutoff, in MiB (at least 10). */
+  readonly bytesScannedCutoffPerQueryMiB: number;
+  /** The lower bound of the tables' partition projection (year=<firstPartitionYear> to NOW). */
+  readonly firstPartitionYear: number;
 }
 
 /** Where an existing source runs, as the config's `engine` names it: it decides how CDC is enabled and granted. */

@@ -91,6 +91,7 @@ export function resolveConfig(c: ConfigFile): PipelineConfig {
     logs: c.logs,
     connectors: c.connectors,
     sources: sourcesOf(c, naming),
+    query: c.query,
     guardrails: c.guardrails,
   };
 }

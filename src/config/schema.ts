@@ -15,6 +15,7 @@ import { ConnectorsSchema } from "./sections/connectors";
 import { DatabaseSchema } from "./sections/database";
 import { EncryptionSchema } from "./sections/encryption";
 import { GuardrailsSchema } from "./sections/guardrails";
+import { LakeQuerySchema } from "./sections/lake-query";
 import { LogsSchema } from "./sections/logs";
 import { NetworkSchema } from "./sections/network";
 import { SourcesSchema } from "./sections/sources";
@@ -95,6 +96,7 @@ export const PipelineConfigFileSchema = z
         "sources lists existing databases. Default: none (with database: required).",
     ),
     sources: SourcesSchema,
+    query: LakeQuerySchema,
     guardrails: GuardrailsSchema,
   })
   .describe(

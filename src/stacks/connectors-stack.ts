@@ -1,8 +1,12 @@
 import { Annotations, Fn, TerraformOutput, type TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { Naming } from "../config/naming";
-import type { ConnectorsConfig, SourceConfig } from "../config/pipeline-config";
+import type { ConnectorsConfig, QueryConfig, SourceConfig } from "../config/pipeline-config";
 import { MANAGED_SOURCE_KEY } from "../config/sections/sources";
+import { LakeAnalystPolicy } from "../constructs/lake/analyst-policy";
+import { LakeWorkgroup } from "../constructs/lake/athena-workgroup";
+import { LakeCatalog } from "../constructs/lake/lake-catalog";
+import { type LakeViewSpec, LakeViews } from "../constructs/lake/lake-views";
 import { ConnectorPlugin } from "../constructs/msk-connect/connector-plugin";
 import { DebeziumSource } from "../constructs/msk-connect/debezium-source";
 import { KafkaClusterArns } from "../constructs/msk-connect/kafka-cluster-arns";
@@ -14,9 +18,18 @@ import { ReplicationSlotLifecycle } from "../constructs/postgres/replication-slo
 import { PrivateBucket } from "../constructs/storage/private-bucket";
 import { ConfigProblems } from "../errors";
 import { debeziumTopics } from "../kafka-connect/debezium-settings";
-import { TOPICS_DIR } from "../kafka-connect/s3-sink-settings";
+import { SINK_JSON_LINES_CARRY_SCHEMA, TOPICS_DIR } from "../kafka-connect/s3-sink-settings";
 import { type PluginArtifact, pluginWarnings } from "../plugins/inspect-plugin";
 import { canaryTableOf } from "../sql/capture-sql";
+import {
+  changesViewSql,
+  currentStateViewSql,
+  hasCurrentStateView,
+  type LakeViewSource,
+  lakeTableColumns,
+  viewColumns,
+} from "../sql/lake-views";
+import { quoteIdent } from "../sql/quote";
 import type { CaptureReady } from "./database-stack";
 import { PipelineStack, type PipelineStackProps } from "./pipeline-stack";
 
@@ -46,6 +59,11 @@ export interface ConnectorsStackProps extends PipelineStackProps {
   readonly alarmTopicArn?: (reader: TerraformStack) => string | undefined;
   /** Brokers of the MSK cluster (streaming.brokerCount), for the dashboard. */
   readonly brokerCount: number;
+  /**
+   * Querying the lake (config `query`): Glue catalog, views, Athena workgroup, analyst policy.
+   * @default - none of them
+   */
+  readonly query?: QueryConfig;
   /** From the platform stack. */
   readonly platform: {
     readonly kafkaClusterArn: string;
@@ -291,6 +309,7 @@ export class ConnectorsStack extends PipelineStack {
     });
     this.s3Sink.movedFrom(PREVIOUS_ADDRESSES.s3Sink);
     this.watch(props);
+    if (props.query?.enabled) this.makeQueryable(props, props.query, topicsBySource);
 
     new TerraformOutput(this, "change_topics", {
       value: this.topics,
@@ -314,6 +333,105 @@ export class ConnectorsStack extends PipelineStack {
     new TerraformOutput(this, "lake_prefix", {
       value: `s3://${platform.lakeBucketName}/${TOPICS_DIR}/`,
       description: "Where the change events land: <topic>/year=/month=/day=/hour=/ JSON objects",
+    });
+  }
+
+  /**
+   * The lake made queryable: a Glue table per captured table over its topic's folder (partitions projected
+   * from the sink's own layout), its views, the Athena workgroup, and a policy for analysts, as outputs.
+   */
+  private makeQueryable(props: ConnectorsStackProps, query: QueryConfig, topicsBySource: string[][]): void {
+    const { naming, platform } = props;
+    const databaseName = naming.glueDatabase();
+    const tables = props.sources.flatMap(({ config }, i) =>
+      capturedTablesOf(config).map((table, j) => {
+        const topic = topicsBySource[i]?.[j] as string;
+        const columns = config.capture.tables.find(
+          (t) => t.schema === table.schema && t.table === table.table,
+        )?.columns;
+        const source: LakeViewSource = {
+          relation: `${quoteIdent(databaseName)}.${quoteIdent(naming.lakeTable(topic))}`,
+          // What the lines hold, whatever connectors.jsonSchemas: the bare envelope (s3-sink-settings.ts).
+          jsonSchemas: SINK_JSON_LINES_CARRY_SCHEMA,
+          keyColumns: columns?.filter((c) => c.primaryKey).map((c) => c.name),
+          columns: columns?.map((c) => ({ name: c.name, type: c.type })),
+        };
+        return { topic, table, field: sourceField(config), source };
+      }),
+    );
+    const problems = lakeNameProblems(naming, tables);
+    if (problems.length > 0) throw new ConfigProblems(problems);
+
+    const catalog = new LakeCatalog(this, "LakeCatalog", {
+      databaseName,
+      bucketName: platform.lakeBucketName,
+      firstPartitionYear: query.firstPartitionYear,
+      tables: tables.map(({ topic, source }) => ({
+        topic,
+        name: naming.lakeTable(topic),
+        columns: lakeTableColumns(source),
+      })),
+    });
+    new LakeViews(this, "LakeViews", {
+      databaseName,
+      databaseRef: catalog.database.name,
+      views: tables.flatMap(({ topic, table, source }): LakeViewSpec[] => {
+        const reads = [catalog.tables.get(topic)].filter((t) => t !== undefined);
+        const what = `${table.schema}.${table.table}`;
+        const changes: LakeViewSpec = {
+          name: naming.lakeView(topic, "changes"),
+          description: `Every change of ${what}: operation, commit time, LSN, the row before and after`,
+          sql: changesViewSql(source, "athena"),
+          columns: viewColumns(source, "changes").map((c) => ({ name: c.name, prestoType: c.type })),
+          reads,
+        };
+        if (!hasCurrentStateView(source)) return [changes];
+        return [
+          {
+            name: naming.lakeView(topic, "current"),
+            description: `The rows of ${what} as they are now: the last change per primary key, deletes dropped`,
+            sql: currentStateViewSql(source, "athena"),
+            columns: viewColumns(source, "current-state").map((c) => ({ name: c.name, prestoType: c.type })),
+            reads,
+          },
+          changes,
+        ];
+      }),
+    });
+    const workgroup = new LakeWorkgroup(this, "LakeWorkgroup", {
+      name: naming.athenaWorkgroup(),
+      bucketName: platform.lakeBucketName,
+      kmsKeyArn: platform.keyArn,
+      bytesScannedCutoffPerQueryMiB: query.bytesScannedCutoffPerQueryMiB,
+      // The lake's storage.forceDestroy, which the plugin bucket follows too.
+      forceDestroy: props.pluginBucket.forceDestroy,
+    });
+    const policy = new LakeAnalystPolicy(this, "LakeAnalystPolicy", {
+      name: naming.lakeAnalystPolicy(),
+      bucketArn: platform.lakeBucketArn,
+      workgroupArn: workgroup.arn,
+      databaseArn: catalog.database.arn,
+      databaseName,
+      kmsKeyArn: platform.keyArn,
+      region: props.region,
+    });
+
+    new TerraformOutput(this, "lake_database", {
+      value: catalog.database.name,
+      description:
+        "Glue database of the lake: a table per captured table, <table>_current and <table>_changes views",
+    });
+    new TerraformOutput(this, "athena_workgroup", {
+      value: workgroup.workgroup.name,
+      description: "Athena workgroup to query the lake in (results encrypted, scans capped per query)",
+    });
+    new TerraformOutput(this, "athena_results_location", {
+      value: workgroup.outputLocation,
+      description: "Where the workgroup writes query results",
+    });
+    new TerraformOutput(this, "lake_analyst_policy_arn", {
+      value: policy.arn,
+      description: "IAM policy to attach to analysts: query the lake in its workgroup, read only",
     });
   }
 
@@ -369,6 +487,52 @@ export class ConnectorsStack extends PipelineStack {
 /** What Debezium captures of a source: its configured tables, then the pipeline's canary (npm run verify). */
 function capturedTablesOf(config: SourceConfig): readonly { schema: string; table: string }[] {
   return [...config.capture.tables, canaryTableOf(config.capture.heartbeatSchema)];
+}
+
+/** Glue's (and Athena's) longest table or view name. */
+const GLUE_NAME_MAX_LENGTH = 255;
+
+/**
+ * The problems with the lake's Glue names, in the words of the config: each table's and view's name within
+ * Glue's limit, and no two alike (lowercasing and `.`/`-` to `_` can make two topics one name).
+ */
+export function lakeNameProblems(
+  naming: Naming,
+  tables: readonly {
+    readonly topic: string;
+    readonly table: { readonly schema: string; readonly table: string };
+    readonly field: string;
+    readonly source: LakeViewSource;
+  }[],
+): string[] {
+  const problems: string[] = [];
+  const owners = new Map<string, string>();
+  for (const { topic, table, field, source } of tables) {
+    const names = [
+      naming.lakeTable(topic),
+      ...(hasCurrentStateView(source) ? [naming.lakeView(topic, "current")] : []),
+      naming.lakeView(topic, "changes"),
+    ];
+    for (const name of names) {
+      if (name.length > GLUE_NAME_MAX_LENGTH) {
+        problems.push(
+          `${field}: got ${table.schema}.${table.table}, whose Glue table or view "${name}" would be ` +
+            `${name.length} characters; expected at most ${GLUE_NAME_MAX_LENGTH} (Glue's limit on a table name): ` +
+            "shorten the topic prefix or the names",
+        );
+      }
+      const owner = owners.get(name);
+      if (owner !== undefined && owner !== topic) {
+        problems.push(
+          `${field}: got ${table.schema}.${table.table}, whose Glue table or view "${name}" is also ` +
+            `${owner}'s; expected a distinct name per topic (Glue names are lowercase, . and - become _): ` +
+            "rename the table or change a topic prefix",
+        );
+      }
+      owners.set(name, topic);
+    }
+  }
+  return problems;
 }
 
 /** Where a source's tables are in the config file, as a message names them. */

@@ -1,0 +1,151 @@
+import { GlueCatalogTable } from "@cdktf/provider-aws/lib/glue-catalog-table";
+import type { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import type { GlueColumn } from "./lake-catalog";
+
+/** Athena's catalog of the Glue Data Catalog, as a view's definition names it. */
+export const ATHENA_GLUE_CATALOG = "awsdatacatalog";
+
+/** A view's column in both type systems: Presto/Trino's for Athena, Hive's for the Glue table. */
+export interface ViewColumn {
+  readonly name: string;
+  /** Presto/Trino type, e.g. `varchar`, `bigint`, `timestamp(3)`, `row(id integer)`. */
+  readonly prestoType: string;
+}
+
+export interface LakeViewSpec {
+  /** The view's name (Naming.lakeView). */
+  readonly name: string;
+  readonly description: string;
+  /** The view's SQL, in Athena's dialect (Trino), naming its tables with their database. */
+  readonly sql: string;
+  readonly columns: readonly ViewColumn[];
+  /** What the SQL reads: the view is created after it. */
+  readonly reads: readonly ITerraformDependable[];
+}
+
+export interface LakeViewsProps {
+  /** The database's name, as a literal: it is written into each view's definition. */
+  readonly databaseName: string;
+  /** The database's name as its resource gives it (a reference), so the views follow the database. */
+  readonly databaseRef: string;
+  readonly views: readonly LakeViewSpec[];
+}
+
+/** The definition Athena stores for a view it creates itself (Trino's ConnectorViewDefinition, as JSON). */
+export interface PrestoViewDefinition {
+  readonly originalSql: string;
+  readonly catalog: string;
+  readonly schema: string;
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+}
+
+const PRESTO_VIEW_PREFIX = "/* Presto View: ";
+const PRESTO_VIEW_SUFFIX = " */";
+
+/**
+ * `view_original_text` of an Athena view: `/* Presto View: <base64 of the JSON definition> *\/`, with
+ * `view_expanded_text` `/* Presto View *\/` and the parameter presto_view=true. Athena documents no API for
+ * views; this is what its CREATE VIEW writes to Glue and what Trino's Hive connector reads back.
+ * @see https://github.com/trinodb/trino/blob/master/plugin/trino-hive/src/main/java/io/trino/plugin/hive/ViewReaderUtil.java
+ * @see https://stackoverflow.com/a/56347331
+ */
+export function prestoViewText(definition: PrestoViewDefinition): string {
+  const json = JSON.stringify(definition);
+  return `${PRESTO_VIEW_PREFIX}${Buffer.from(json, "utf8").toString("base64")}${PRESTO_VIEW_SUFFIX}`;
+}
+
+/** The definition inside a `view_original_text`, or undefined when it is not a Presto view's. */
+export function decodePrestoViewText(text: string): PrestoViewDefinition | undefined {
+  if (!text.startsWith(PRESTO_VIEW_PREFIX) || !text.endsWith(PRESTO_VIEW_SUFFIX)) return undefined;
+  const base64 = text.slice(PRESTO_VIEW_PREFIX.length, -PRESTO_VIEW_SUFFIX.length);
+  return JSON.parse(Buffer.from(base64, "base64").toString("utf8")) as PrestoViewDefinition;
+}
+
+/**
+ * Hive's spelling of a Presto/Trino type, for the Glue table's columns (what Glue's console and other engines
+ * show; Athena reads the definition's own types): `varchar` -> `string`, `row(a x)` -> `struct<a:x>`...
+ */
+export function hiveTypeOf(prestoType: string): string {
+  const t = prestoType.trim();
+  const lower = t.toLowerCase();
+  const inner = (prefix: string) => t.slice(prefix.length, -1);
+  if (lower.startsWith("array(") && lower.endsWith(")")) return `array<${hiveTypeOf(inner("array("))}>`;
+  if (lower.startsWith("map(") && lower.endsWith(")")) {
+    return `map<${splitTopLevel(inner("map(")).map(hiveTypeOf).join(",")}>`;
+  }
+  if (lower.startsWith("row(") && lower.endsWith(")")) {
+    const fields = splitTopLevel(inner("row(")).map((field) => {
+      const f = field.trim();
+      const quoted = /^"((?:[^"]|"")*)"\s+(.*)$/s.exec(f);
+      const [name, type] = quoted
+        ? [quoted[1]?.replaceAll('""', '"') ?? "", quoted[2] ?? ""]
+        : [f.slice(0, f.search(/\s/)), f.slice(f.search(/\s/) + 1)];
+      return `${name}:${hiveTypeOf(type)}`;
+    });
+    return `struct<${fields.join(",")}>`;
+  }
+  if (lower === "varchar" || lower.startsWith("varchar(") || lower === "json") return "string";
+  if (lower === "integer") return "int";
+  if (lower === "real") return "float";
+  if (lower === "varbinary") return "binary";
+  if (lower.startsWith("timestamp")) return "timestamp";
+  return lower;
+}
+
+/** `a, b(c, d), e` -> [`a`, `b(c, d)`, `e`]: commas outside parentheses and quotes. */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && c === "(") depth += 1;
+    else if (!quoted && c === ")") depth -= 1;
+    else if (!quoted && depth === 0 && c === ",") {
+      parts.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start).trim());
+  return parts;
+}
+
+/** Athena views stored in the Glue catalog, created and replaced by Terraform like the tables they read. */
+export class LakeViews extends Construct {
+  /** By view name. */
+  readonly views: ReadonlyMap<string, GlueCatalogTable>;
+
+  constructor(scope: Construct, id: string, props: LakeViewsProps) {
+    super(scope, id);
+    const views = new Map<string, GlueCatalogTable>();
+    for (const spec of props.views) {
+      const definition: PrestoViewDefinition = {
+        originalSql: spec.sql,
+        catalog: ATHENA_GLUE_CATALOG,
+        schema: props.databaseName,
+        columns: spec.columns.map((c) => ({ name: c.name, type: c.prestoType })),
+      };
+      const view = new GlueCatalogTable(this, `View-${spec.name}`, {
+        name: spec.name,
+        databaseName: props.databaseRef,
+        description: spec.description,
+        tableType: "VIRTUAL_VIEW",
+        // Base64 of the definition: no `${` for Terraform to read, whatever the SQL holds.
+        viewOriginalText: prestoViewText(definition),
+        viewExpandedText: "/* Presto View */",
+        parameters: { presto_view: "true", comment: "Presto View" },
+        storageDescriptor: {
+          columns: spec.columns.map(
+            (c) => ({ name: c.name, type: hiveTypeOf(c.prestoType) }) satisfies GlueColumn,
+          ),
+        },
+        dependsOn: [...spec.reads],
+      });
+      views.set(spec.name, view);
+    }
+    this.views = views;
+  }
+}
