@@ -374,7 +374,7 @@ export class ConnectorsStack extends PipelineStack {
     });
     new LakeViews(this, "LakeViews", {
       databaseName,
-      databaseRef: catalog.database.name,
+      databaseRef: catalog.databaseReference,
       views: tables.flatMap(({ topic, table, source }): LakeViewSpec[] => {
         const reads = [catalog.tables.get(topic)].filter((t) => t !== undefined);
         const what = `${table.schema}.${table.table}`;

@@ -2,6 +2,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { StateConfig } from "../config/pipeline-config";
+import { RawResource } from "../constructs/terraform/raw-resource";
 
 /** cdktf runs Terraform in `<outdir>/stacks/<stack>`: three levels below the project root. */
 const PROJECT_ROOT_FROM_STACK_DIR = "../../..";
@@ -64,9 +65,22 @@ export abstract class PipelineStack extends TerraformStack {
    * then cdktf writes it. Once the stacks are prepared, the second call returns the first's result.
    */
   override toTerraform(): { [key: string]: unknown } {
-    if (!this.prepared) return super.toTerraform();
-    const json = this.synthesized ?? super.toTerraform();
+    if (!this.prepared) return this.withRawResources(super.toTerraform());
+    const json = this.synthesized ?? this.withRawResources(super.toTerraform());
     this.synthesized = json;
     return json;
+  }
+
+  /** The stack's RawResources, merged as they are: they hold no token for cdktf to resolve. */
+  private withRawResources(json: { [key: string]: unknown }): { [key: string]: unknown } {
+    const raw = this.node.findAll().filter((c): c is RawResource => c instanceof RawResource);
+    if (raw.length === 0) return json;
+    const resources = (json.resource ?? {}) as Record<string, Record<string, unknown>>;
+    for (const r of raw) {
+      const byName = resources[r.resourceType] ?? {};
+      byName[r.logicalId] = r.toJson();
+      resources[r.resourceType] = byName;
+    }
+    return { ...json, resource: resources };
   }
 }

@@ -88,6 +88,17 @@ function bucketRef(stack: TerraformJson): string {
   return sink?.connector_configuration["s3.bucket.name"];
 }
 
+/**
+ * The lake bucket as the catalog's tables name it: `${local.<id>}`, a local holding the same reference as the
+ * sink's configuration (the tables are raw JSON, which holds no cdktf token; see RawResource).
+ */
+function tableBucketRef(stack: TerraformJson): string {
+  const bucket = bucketRef(stack);
+  const entry = Object.entries((stack.locals ?? {}) as Record<string, unknown>).find(([, v]) => v === bucket);
+  if (!entry) throw new Error(`no local holds the lake bucket ${bucket}`);
+  return `\${local.${entry[0]}}`;
+}
+
 /** The statements of the policy document at construct `path`, failing loudly when there is none. */
 function statementsAt(stack: TerraformJson, path: string): TerraformJson[] {
   const documents = Object.values(
@@ -108,7 +119,7 @@ describe.each(PROFILES)("%s: the lake's catalog", (file) => {
   const env = `${config.environment}-connectors`;
   const expected = expectedTables(config);
   const tables = under(stack, "aws_glue_catalog_table", `${env}/LakeCatalog/`);
-  const bucket = bucketRef(stack);
+  const bucket = tableBucketRef(stack);
 
   it("is on: query.enabled defaults to true, and both shipped profiles set it", () => {
     expect(config.query.enabled).toBe(true);

@@ -1,9 +1,10 @@
 import { GlueCatalogDatabase } from "@cdktf/provider-aws/lib/glue-catalog-database";
-import { GlueCatalogTable } from "@cdktf/provider-aws/lib/glue-catalog-table";
+import { TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
 import { lakePartitionProjection } from "../../kafka-connect/s3-sink-settings";
 import { LAKE_JSON_SERDE } from "../../sql/lake-views";
 import { escapeTemplate } from "../terraform/escape-template";
+import { RawResource } from "../terraform/raw-resource";
 
 /** A Glue column: a name and a Hive type (`string`, `bigint`, `struct<…>`). */
 export interface GlueColumn {
@@ -43,8 +44,10 @@ const TEXT_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutput
  */
 export class LakeCatalog extends Construct {
   readonly database: GlueCatalogDatabase;
-  /** By topic. */
-  readonly tables: ReadonlyMap<string, GlueCatalogTable>;
+  /** By topic: plain data (RawResource), for at 500 tables a provider class per table costs more synth than the rest of the pipeline. */
+  readonly tables: ReadonlyMap<string, RawResource>;
+  /** `${aws_glue_catalog_database.….name}`: the database's name as a reference, for the tables and views. */
+  readonly databaseReference: string;
 
   constructor(scope: Construct, id: string, props: LakeCatalogProps) {
     super(scope, id);
@@ -53,15 +56,18 @@ export class LakeCatalog extends Construct {
       description:
         "Change events of the captured tables, as the S3 sink writes them (Debezium's envelope, JSON)",
     });
-    const tables = new Map<string, GlueCatalogTable>();
+    this.databaseReference = `\${${this.database.terraformResourceType}.${this.database.friendlyUniqueId}.name}`;
+    // The bucket's name once, as a local: the raw tables below refer to it and hold no token themselves.
+    const bucketName = new TerraformLocal(this, "BucketName", props.bucketName);
+    const bucket = `s3://\${local.${bucketName.friendlyUniqueId}}/`;
+    const tables = new Map<string, RawResource>();
     for (const spec of props.tables) {
       const projection = lakePartitionProjection(spec.topic, props.firstPartitionYear);
-      const bucket = `s3://${props.bucketName}/`;
-      const table = new GlueCatalogTable(this, `Table-${spec.topic}`, {
+      const table = new RawResource(this, `Table-${spec.topic}`, "aws_glue_catalog_table", {
         name: spec.name,
-        databaseName: this.database.name,
+        database_name: this.databaseReference,
         description: `Change events of topic ${spec.topic}`,
-        tableType: "EXTERNAL_TABLE",
+        table_type: "EXTERNAL_TABLE",
         parameters: {
           EXTERNAL: "TRUE",
           classification: "json",
@@ -69,13 +75,13 @@ export class LakeCatalog extends Construct {
           // Athena's ${year} placeholders, written so that Terraform leaves them alone.
           "storage.location.template": `${bucket}${escapeTemplate(projection.templatePath)}`,
         },
-        partitionKeys: projection.partitionKeys.map((name) => ({ name, type: "string" })),
-        storageDescriptor: {
+        partition_keys: projection.partitionKeys.map((name) => ({ name, type: "string" })),
+        storage_descriptor: {
           location: `${bucket}${projection.locationPath}`,
-          inputFormat: TEXT_INPUT_FORMAT,
-          outputFormat: TEXT_OUTPUT_FORMAT,
+          input_format: TEXT_INPUT_FORMAT,
+          output_format: TEXT_OUTPUT_FORMAT,
           // The SerDe the columns are written for (sql/lake-views.ts says why this one).
-          serDeInfo: { name: "hive-json", serializationLibrary: LAKE_JSON_SERDE },
+          ser_de_info: { name: "hive-json", serialization_library: LAKE_JSON_SERDE },
           columns: spec.columns.map((c) => ({ ...c })),
         },
       });

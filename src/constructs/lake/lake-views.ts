@@ -1,6 +1,5 @@
-import { GlueCatalogTable } from "@cdktf/provider-aws/lib/glue-catalog-table";
-import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { RawResource } from "../terraform/raw-resource";
 import type { GlueColumn } from "./lake-catalog";
 
 /** Athena's catalog of the Glue Data Catalog, as a view's definition names it. */
@@ -21,7 +20,7 @@ export interface LakeViewSpec {
   readonly sql: string;
   readonly columns: readonly ViewColumn[];
   /** What the SQL reads: the view is created after it. */
-  readonly reads: readonly ITerraformDependable[];
+  readonly reads: readonly RawResource[];
 }
 
 export interface LakeViewsProps {
@@ -116,11 +115,11 @@ function splitTopLevel(text: string): string[] {
 /** Athena views stored in the Glue catalog, created and replaced by Terraform like the tables they read. */
 export class LakeViews extends Construct {
   /** By view name. */
-  readonly views: ReadonlyMap<string, GlueCatalogTable>;
+  readonly views: ReadonlyMap<string, RawResource>;
 
   constructor(scope: Construct, id: string, props: LakeViewsProps) {
     super(scope, id);
-    const views = new Map<string, GlueCatalogTable>();
+    const views = new Map<string, RawResource>();
     for (const spec of props.views) {
       const definition: PrestoViewDefinition = {
         originalSql: spec.sql,
@@ -128,21 +127,21 @@ export class LakeViews extends Construct {
         schema: props.databaseName,
         columns: spec.columns.map((c) => ({ name: c.name, type: c.prestoType })),
       };
-      const view = new GlueCatalogTable(this, `View-${spec.name}`, {
+      const view = new RawResource(this, `View-${spec.name}`, "aws_glue_catalog_table", {
         name: spec.name,
-        databaseName: props.databaseRef,
+        database_name: props.databaseRef,
         description: spec.description,
-        tableType: "VIRTUAL_VIEW",
+        table_type: "VIRTUAL_VIEW",
         // Base64 of the definition: no `${` for Terraform to read, whatever the SQL holds.
-        viewOriginalText: prestoViewText(definition),
-        viewExpandedText: "/* Presto View */",
+        view_original_text: prestoViewText(definition),
+        view_expanded_text: "/* Presto View */",
         parameters: { presto_view: "true", comment: "Presto View" },
-        storageDescriptor: {
+        storage_descriptor: {
           columns: spec.columns.map(
             (c) => ({ name: c.name, type: hiveTypeOf(c.prestoType) }) satisfies GlueColumn,
           ),
         },
-        dependsOn: [...spec.reads],
+        depends_on: spec.reads.map((r) => r.address),
       });
       views.set(spec.name, view);
     }

@@ -1,0 +1,53 @@
+import { TerraformStack, Token } from "cdktf";
+import { Construct } from "constructs";
+
+/**
+ * A resource written into its stack's JSON as given: plain data that cdktf neither maps nor resolves. For
+ * resources numerous enough that cdktf's per-leaf token resolution dominates synth: the lake's Glue tables
+ * and views, two or three per captured table, took 1.4 s of a 500-table synth as provider classes, against
+ * the 1.5× budget of issue 12.
+ *
+ * Its body must hold no cdktf token: references to other resources are written as Terraform expressions
+ * from their addresses (`RawResource.reference`), and template sequences are escaped by the caller. The
+ * stack merges the bodies into its JSON (PipelineStack.toTerraform) at the address a provider class at the
+ * same construct path would get, so switching a resource to or from this class keeps its Terraform address.
+ */
+export class RawResource extends Construct {
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly resourceType: string,
+    readonly body: Readonly<Record<string, unknown>>,
+  ) {
+    super(scope, id);
+    // One pass: a number token is a double only cdktf can tell apart; a string token shows its marker.
+    const text = JSON.stringify(body, (_key, value) =>
+      typeof value === "number" && Token.isUnresolved(value) ? "${TfToken[number]}" : value,
+    );
+    if (/[$#&]\{TfToken\[/.test(text)) {
+      throw new Error(
+        `${this.node.path}: got a cdktf token in a raw resource; expected plain data (see RawResource)`,
+      );
+    }
+  }
+
+  /** The logical id cdktf gives a resource at this construct path. */
+  get logicalId(): string {
+    return TerraformStack.of(this).getLogicalId(this.node);
+  }
+
+  /** `type.logicalId`: what depends_on lists. */
+  get address(): string {
+    return `${this.resourceType}.${this.logicalId}`;
+  }
+
+  /** `${type.logicalId.attribute}`: a reference to one of its attributes, for another raw body. */
+  reference(attribute: string): string {
+    return `\${${this.address}.${attribute}}`;
+  }
+
+  /** The body with cdktf's metadata block, as the stack's JSON holds a resource. */
+  toJson(): Record<string, unknown> {
+    return { "//": { metadata: { path: this.node.path, uniqueId: this.logicalId } }, ...this.body };
+  }
+}
