@@ -1,6 +1,6 @@
 import { type IAspect, TerraformStack } from "cdktf";
 import type { IConstruct } from "constructs";
-import type { Level, Rule } from "./rule";
+import type { Json, Level, Rule } from "./rule";
 import { stackView } from "./stack-view";
 import { canMatchUnder, matches, type Suppression } from "./suppression";
 
@@ -31,7 +31,7 @@ export class GuardrailsAspect implements IAspect {
   visit(node: IConstruct): void {
     if (!(node instanceof TerraformStack)) return;
     this.stacks.push(node.node.id);
-    const view = stackView(node.node.id, node.toTerraform());
+    const view = stackView(node.node.id, withRaw(node.toTerraform(), node));
     for (const block of view.blocks) {
       for (const rule of this.rules) {
         if (!rule.appliesTo.includes("*") && !rule.appliesTo.includes(block.type)) continue;
@@ -70,4 +70,18 @@ export class GuardrailsAspect implements IAspect {
 export function formatFinding(f: Finding): string {
   const detail = f.detail ? ` ${f.detail}` : "";
   return `${f.rule.id} ${f.level} ${f.path}: ${f.rule.cause}${detail} Fix: ${f.rule.fix}`;
+}
+
+/**
+ * The stack's JSON with the resources it writes to a file of their own (PipelineStack.rawTerraform, found
+ * by its shape: guardrails import no stack), so the rules see every resource Terraform will.
+ */
+function withRaw(json: Json, stack: IConstruct): Json {
+  const raw = (stack as { rawTerraform?: () => { resource: Json } | undefined }).rawTerraform?.();
+  if (!raw) return json;
+  const resource: Json = { ...(json.resource ?? {}) };
+  for (const [type, byName] of Object.entries<Json>(raw.resource)) {
+    resource[type] = { ...(resource[type] ?? {}), ...byName };
+  }
+  return { ...json, resource };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -8,6 +8,7 @@ import { loadPlugins } from "../../src/cli/load-plugins";
 import { parseConfig } from "../../src/config/parse";
 import type { CaptureConfig, DatabaseConfig, PipelineConfig } from "../../src/config/pipeline-config";
 import { ConfigError } from "../../src/errors";
+import { RAW_RESOURCES_FILE } from "../../src/stacks/pipeline-stack";
 
 export const DEMO_CONFIG = "config/demo.yaml";
 
@@ -70,8 +71,13 @@ export function synthesize(
   app.synth();
   const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
   const stacks: Record<string, TerraformJson> = {};
-  for (const [name, stack] of Object.entries<{ synthesizedStackPath: string }>(manifest.stacks)) {
-    stacks[name] = JSON.parse(readFileSync(join(outdir, stack.synthesizedStackPath), "utf8"));
+  for (const [name, stack] of Object.entries<{ synthesizedStackPath: string; workingDirectory: string }>(
+    manifest.stacks,
+  )) {
+    stacks[name] = withRawResources(
+      JSON.parse(readFileSync(join(outdir, stack.synthesizedStackPath), "utf8")),
+      join(outdir, stack.workingDirectory, RAW_RESOURCES_FILE),
+    );
   }
   return {
     outdir,
@@ -105,4 +111,18 @@ export function refTo(stack: TerraformJson, path: string, attribute: string): st
     }
   }
   throw new Error(`no resource at ${path}`);
+}
+
+/** A stack's JSON with the resources written beside it (RAW_RESOURCES_FILE), as Terraform reads the folder. */
+function withRawResources(json: TerraformJson, rawFile: string): TerraformJson {
+  if (!existsSync(rawFile)) return json;
+  const raw = JSON.parse(readFileSync(rawFile, "utf8")) as { resource: Record<string, TerraformJson> };
+  const resource: TerraformJson = { ...(json.resource ?? {}) };
+  for (const [type, byName] of Object.entries(raw.resource)) {
+    if (Object.keys(byName).some((name) => resource[type]?.[name] !== undefined)) {
+      throw new Error(`${rawFile}: a ${type} also in cdk.tf.json`);
+    }
+    resource[type] = { ...(resource[type] ?? {}), ...byName };
+  }
+  return { ...json, resource };
 }

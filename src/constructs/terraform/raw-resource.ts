@@ -1,4 +1,4 @@
-import { TerraformStack, Token } from "cdktf";
+import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 
 /**
@@ -20,20 +20,21 @@ export class RawResource extends Construct {
     readonly body: Readonly<Record<string, unknown>>,
   ) {
     super(scope, id);
-    // One pass: a number token is a double only cdktf can tell apart; a string token shows its marker.
-    const text = JSON.stringify(body, (_key, value) =>
-      typeof value === "number" && Token.isUnresolved(value) ? "${TfToken[number]}" : value,
-    );
-    if (/[$#&]\{TfToken\[/.test(text)) {
+    // A string token shows its marker in the serialized body; numbers in a body come from the config (a
+    // number token would be a double no parser here can tell apart, and is not checked).
+    if (/[$#&]\{TfToken\[/.test(JSON.stringify(body))) {
       throw new Error(
         `${this.node.path}: got a cdktf token in a raw resource; expected plain data (see RawResource)`,
       );
     }
   }
 
-  /** The logical id cdktf gives a resource at this construct path. */
+  private cachedLogicalId?: string;
+
+  /** The logical id cdktf gives a resource at this construct path (a hash of it: computed once). */
   get logicalId(): string {
-    return TerraformStack.of(this).getLogicalId(this.node);
+    this.cachedLogicalId ??= TerraformStack.of(this).getLogicalId(this.node);
+    return this.cachedLogicalId;
   }
 
   /** `type.logicalId`: what depends_on lists. */

@@ -26,12 +26,17 @@ function leakedIn(value: string, key: string): boolean {
   return LITERAL_IN_EXPRESSION.test(value) && !SAFE_SOURCE.test(value.replace(LITERAL_IN_EXPRESSION, ""));
 }
 
-function literalSecrets(value: unknown, key = ""): string[] {
-  if (Array.isArray(value)) return value.flatMap((v) => literalSecrets(v, key));
-  if (value && typeof value === "object") {
-    return Object.entries(value as Json).flatMap(([k, v]) => (k === "//" ? [] : literalSecrets(v, k)));
+/** Whether any string of `value` is a literal secret (by its key), stopping at the first. */
+function hasLiteralSecret(value: unknown, key = ""): boolean {
+  if (Array.isArray(value)) {
+    for (const v of value) if (hasLiteralSecret(v, key)) return true;
+    return false;
   }
-  return typeof value === "string" && leakedIn(value, key) ? [key] : [];
+  if (value && typeof value === "object") {
+    for (const k in value as Json) if (k !== "//" && hasLiteralSecret((value as Json)[k], k)) return true;
+    return false;
+  }
+  return typeof value === "string" && leakedIn(value, key);
 }
 
 export const LiteralSecret: Rule = {
@@ -41,5 +46,5 @@ export const LiteralSecret: Rule = {
   why: "A literal lands in the JSON, the plan and the state, in clear; secrets must come from Secrets Manager.",
   fix: "Reference the secret: manage_master_user_password, *_wo arguments fed by ephemeral resources, or ${secretsmanager:…} in connector configurations.",
   appliesTo: ["*"],
-  check: (b) => (literalSecrets(b.config).length > 0 ? "non-compliant" : "compliant"),
+  check: (b) => (hasLiteralSecret(b.config) ? "non-compliant" : "compliant"),
 };
