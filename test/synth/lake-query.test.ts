@@ -38,6 +38,15 @@ import { byPath, demoWith, refTo, synthesize, type TerraformJson } from "../supp
 
 const MULTI_SOURCE = "config/examples/multi-source.yaml";
 const PROFILES = ["config/demo.yaml", "config/production.yaml", MULTI_SOURCE] as const;
+
+/**
+ * A profile's config with the lake on: production and the examples have it on; the demo has it off for now
+ * (its comment says why) and is checked here as a user who turns it on gets it.
+ */
+function lakeOn(file: string): PipelineConfig {
+  const config = loadConfigFile(file);
+  return { ...config, query: { ...config.query, enabled: true } };
+}
 const MIB = 1_048_576;
 
 const synths: { cleanup(): void }[] = [];
@@ -113,7 +122,7 @@ function statementsAt(stack: TerraformJson, path: string): TerraformJson[] {
 const unescapeTerraform = (text: string) => text.replaceAll("$${", "${");
 
 describe.each(PROFILES)("%s: the lake's catalog", (file) => {
-  const config = loadConfigFile(file);
+  const config = lakeOn(file);
   const stack = connectorsOf(config);
   const naming = new Naming(config.project, config.environment);
   const env = `${config.environment}-connectors`;
@@ -121,9 +130,11 @@ describe.each(PROFILES)("%s: the lake's catalog", (file) => {
   const tables = under(stack, "aws_glue_catalog_table", `${env}/LakeCatalog/`);
   const bucket = tableBucketRef(stack);
 
-  it("is on: query.enabled defaults to true, and both shipped profiles set it", () => {
-    expect(config.query.enabled).toBe(true);
-    if (file !== MULTI_SOURCE) expect(parse(readFileSync(file, "utf8")).query.enabled).toBe(true);
+  it("is on by default and in production; the demo sets it off, explicitly", () => {
+    expect(loadConfigFile(file).query.enabled).toBe(file !== "config/demo.yaml");
+    if (file !== MULTI_SOURCE) {
+      expect(parse(readFileSync(file, "utf8")).query.enabled).toBe(file !== "config/demo.yaml");
+    }
   });
 
   it("has one Glue database, named <project>_<environment>_lake", () => {
@@ -213,7 +224,7 @@ describe.each(PROFILES)("%s: the lake's catalog", (file) => {
 });
 
 describe.each(PROFILES)("%s: the views", (file) => {
-  const config = loadConfigFile(file);
+  const config = lakeOn(file);
   const stack = connectorsOf(config);
   const naming = new Naming(config.project, config.environment);
   const env = `${config.environment}-connectors`;
@@ -317,7 +328,7 @@ describe.each([
   ["config/demo.yaml", 1024, true],
   ["config/production.yaml", 10_240, false],
 ] as const)("%s: the Athena workgroup", (file, mib, forceDestroy) => {
-  const config = loadConfigFile(file);
+  const config = lakeOn(file);
   const stack = connectorsOf(config);
   const env = `${config.environment}-connectors`;
   const workgroups = byPath(stack, "aws_athena_workgroup");
