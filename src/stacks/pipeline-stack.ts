@@ -1,3 +1,4 @@
+// biome-ignore lint/style/noRestrictedImports: written only during app.synth(), into cdktf's own output folder, as cdktf's TerraformAsset does: the raw resources beside cdk.tf.json
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
