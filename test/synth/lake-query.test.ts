@@ -274,7 +274,7 @@ describe.each(PROFILES)("%s: the views", (file) => {
 });
 
 describe("the demo's views, literally", () => {
-  const stack = connectorsOf(loadConfigFile("config/demo.yaml"));
+  const stack = connectorsOf(lakeOn("config/demo.yaml"));
   const views = under(stack, "aws_glue_catalog_table", "demo-connectors/LakeViews/");
   const view = (name: string) => views[`demo-connectors/LakeViews/View-${name}`] as TerraformJson;
 
@@ -372,7 +372,12 @@ describe.each([
 });
 
 describe("without a customer-managed key", () => {
-  const stack = connectorsOf(demoWith((d) => (d.encryption = { customerManagedKey: false })));
+  const stack = connectorsOf(
+    demoWith((d) => {
+      d.encryption = { customerManagedKey: false };
+      d.query.enabled = true;
+    }),
+  );
   const workgroup = byPath(stack, "aws_athena_workgroup")["demo-connectors/LakeWorkgroup/Resource"];
   const analyst = statementsAt(stack, "demo-connectors/LakeAnalystPolicy/Document");
 
@@ -503,7 +508,12 @@ describe("config/production.yaml: the analyst policy and the outputs", () => {
 
 describe("both connectors.jsonSchemas settings", () => {
   const tablesOf = (jsonSchemas: boolean) => {
-    const stack = connectorsOf(demoWith((d) => (d.connectors = { ...d.connectors, jsonSchemas })));
+    const stack = connectorsOf(
+      demoWith((d) => {
+        d.connectors = { ...d.connectors, jsonSchemas };
+        d.query.enabled = true;
+      }),
+    );
     const sink = Object.values(byPath(stack, "aws_mskconnect_worker_configuration"));
     return { stack, tables: under(stack, "aws_glue_catalog_table", "demo-connectors/Lake"), sink };
   };
