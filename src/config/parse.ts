@@ -4,7 +4,7 @@
  * reads the file.
  */
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
-import { parseDocument } from "yaml";
+import type * as Yaml from "yaml";
 import { z } from "zod";
 import { ConfigError } from "../errors";
 import type { PipelineConfig } from "./pipeline-config";
@@ -49,6 +49,8 @@ function hasSharedCollections(data: unknown, seen = new Set<object>()): boolean 
 
 /** yaml's reading: the file's problems with their positions, and aliases expanded up to a cap. */
 export function thoroughLoad(text: string, file: string): unknown {
+  // biome-ignore lint/style/noCommonJs: loaded only here, for a file js-yaml refuses or that aliases collections, so a synth of a well-formed file does not pay yaml's module start-up
+  const { parseDocument } = require("yaml") as typeof Yaml;
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   // An unknown tag (!!python/name:…, !!js/function) only warns in yaml, and the value silently becomes "".
   const unresolvedTags = document.warnings.filter((w) => w.code === "TAG_RESOLVE_FAILED");
