@@ -172,21 +172,29 @@ export function checkCrossFieldRules(c: ConfigFile, ctx: z.RefinementCtx): void 
 }
 
 /**
- * Where a source's settings are in the file, and how a message names it: `index` is the source's place in
- * `sourcesOf(c)`, the managed source (when there is one) first, then `c.sources` in order.
+ * Where a source's settings are in the file (its capture section as written, too), and how a message names
+ * it: `index` is the source's place in `sourcesOf(c)`, the managed source (when there is one) first, then
+ * `c.sources` in order.
  */
 function sourcePlace(
   c: ConfigFile,
   name: string | undefined,
   index: number,
-): { path: (string | number)[]; label: string; admin: string } {
-  if (name === undefined)
-    return { path: ["capture"], label: "the managed source (capture)", admin: "the master user" };
+): { path: (string | number)[]; label: string; admin: string; configured: ConfigFile["capture"] } {
+  if (name === undefined) {
+    return {
+      path: ["capture"],
+      label: "the managed source (capture)",
+      admin: "the master user",
+      configured: c.capture,
+    };
+  }
   const i = index - (c.capture && c.database ? 1 : 0);
   return {
     path: ["sources", i, "capture"],
     label: `source "${name}"`,
     admin: `the admin login of source "${name}"`,
+    configured: c.sources[i]?.capture,
   };
 }
 
@@ -252,9 +260,7 @@ function checkSources(c: ConfigFile, ctx: z.RefinementCtx, naming: Naming, names
   const offsetsTopics = sources.map((s) => naming.debeziumOffsetTopic(s.name));
 
   sources.forEach((source, index) => {
-    const { path, admin } = sourcePlace(c, source.name, index);
-    const configured =
-      source.name === undefined ? c.capture : c.sources[index - (c.capture && c.database ? 1 : 0)]?.capture;
+    const { path, admin, configured } = sourcePlace(c, source.name, index);
     const capture = source.capture;
 
     // Derived PostgreSQL names must be names PostgreSQL accepts (a project "pg" would derive "pg_<env>_cdc").

@@ -183,11 +183,7 @@ export class DatabaseStack extends PipelineStack {
       database: source.databaseName,
       publicationName: capture.publicationName,
       slotName: capture.slotName,
-      tables: [
-        ...capture.tables.map((t) => `${t.schema}.${t.table}`),
-        heartbeatTable,
-        qualifiedTable(canary),
-      ],
+      tables: [...capture.tables.map(qualifiedTable), heartbeatTable, qualifiedTable(canary)],
       after: [tables.resource, ...ownerMembership],
       forgetEarlierSlot: managed,
     });
@@ -210,7 +206,7 @@ export class DatabaseStack extends PipelineStack {
         heartbeat_table: heartbeatTable,
         publication_name: publication.publication.name,
         replication_slot_name: publication.slotName,
-        captured_tables: capture.tables.map((t) => `${t.schema}.${t.table}`),
+        captured_tables: capture.tables.map(qualifiedTable),
         capture_sql_sha256: tables.sqlSha256,
       },
       dependsOn: [...grants, cdcRole.secretValue, cdcRole.password, publication.publication, tables.resource],

@@ -44,7 +44,6 @@ describe("RawResource", () => {
     });
     expect(raw.logicalId).toBe(classic.friendlyUniqueId);
     expect(raw.address).toBe(`aws_glue_catalog_table.${classic.friendlyUniqueId}`);
-    expect(raw.reference("arn")).toBe(`\${aws_glue_catalog_table.${classic.friendlyUniqueId}.arn}`);
   });
 
   it("fails if its body holds a cdktf token, which nothing would resolve", () => {

@@ -8,9 +8,10 @@ import { Construct } from "constructs";
  * the 1.5× budget of issue 12.
  *
  * Its body must hold no cdktf token: references to other resources are written as Terraform expressions
- * from their addresses (`RawResource.reference`), and template sequences are escaped by the caller. The
- * stack merges the bodies into its JSON (PipelineStack.toTerraform) at the address a provider class at the
- * same construct path would get, so switching a resource to or from this class keeps its Terraform address.
+ * from their addresses (`address`), and template sequences are escaped by the caller. The
+ * stack writes the bodies beside its cdk.tf.json (PipelineStack.rawTerraform, RAW_RESOURCES_FILE) at the
+ * address a provider class at the same construct path would get, so switching a resource to or from this
+ * class keeps its Terraform address.
  */
 export class RawResource extends Construct {
   constructor(
@@ -40,11 +41,6 @@ export class RawResource extends Construct {
   /** `type.logicalId`: what depends_on lists. */
   get address(): string {
     return `${this.resourceType}.${this.logicalId}`;
-  }
-
-  /** `${type.logicalId.attribute}`: a reference to one of its attributes, for another raw body. */
-  reference(attribute: string): string {
-    return `\${${this.address}.${attribute}}`;
   }
 
   /** The body with cdktf's metadata block, as the stack's JSON holds a resource. */
