@@ -123,6 +123,8 @@ export interface LakePartitionProjection {
    * `${key}` placeholders (which Terraform would read as its own: escape before writing it to the JSON).
    */
   readonly templatePath: string;
+  /** The part of templatePath after locationPath: `year=${year}/month=${month}/…/`. */
+  readonly partitionTemplate: string;
 }
 
 /**
@@ -138,7 +140,7 @@ export function lakePartitionProjection(
 ): LakePartitionProjection {
   const { fields } = checked(p);
   const locationPath = `${TOPICS_DIR}/${topic}/`;
-  const templatePath = `${locationPath}${fields.map((f) => `${f}=\${${f}}`).join("/")}/`;
+  const partitionTemplate = `${fields.map((f) => `${f}=\${${f}}`).join("/")}/`;
   const projection = Object.fromEntries(
     fields.flatMap((f) =>
       Object.entries(CALENDAR_FIELDS[f].projection(firstYear)).map(([k, v]) => [`projection.${f}.${k}`, v]),
@@ -147,7 +149,8 @@ export function lakePartitionProjection(
   return {
     partitionKeys: fields,
     locationPath,
-    templatePath,
+    templatePath: `${locationPath}${partitionTemplate}`,
+    partitionTemplate,
     parameters: { "projection.enabled": "true", ...projection },
   };
 }

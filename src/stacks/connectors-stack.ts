@@ -375,15 +375,14 @@ export class ConnectorsStack extends PipelineStack {
     new LakeViews(this, "LakeViews", {
       databaseName,
       databaseRef: catalog.databaseReference,
+      reads: catalog.tables,
       views: tables.flatMap(({ topic, table, source }): LakeViewSpec[] => {
-        const reads = [catalog.tables.get(topic)].filter((t) => t !== undefined);
         const what = `${table.schema}.${table.table}`;
         const changes: LakeViewSpec = {
           name: naming.lakeView(topic, "changes"),
           description: `Every change of ${what}: operation, commit time, LSN, the row before and after`,
           sql: changesViewSql(source, "athena"),
           columns: viewColumns(source, "changes").map((c) => ({ name: c.name, prestoType: c.type })),
-          reads,
         };
         if (!hasCurrentStateView(source)) return [changes];
         return [
@@ -392,7 +391,6 @@ export class ConnectorsStack extends PipelineStack {
             description: `The rows of ${what} as they are now: the last change per primary key, deletes dropped`,
             sql: currentStateViewSql(source, "athena"),
             columns: viewColumns(source, "current-state").map((c) => ({ name: c.name, prestoType: c.type })),
-            reads,
           },
           changes,
         ];

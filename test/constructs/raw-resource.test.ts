@@ -2,6 +2,7 @@ import { GlueCatalogTable } from "@cdktf/provider-aws/lib/glue-catalog-table";
 import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { describe, expect, it } from "vitest";
+import { escapeTemplate, escapeTemplates } from "../../src/constructs/terraform/escape-template";
 import { RawResource } from "../../src/constructs/terraform/raw-resource";
 import { PipelineStack } from "../../src/stacks/pipeline-stack";
 
@@ -52,5 +53,43 @@ describe("RawResource", () => {
     expect(() => new RawResource(s, "Raw", "aws_glue_catalog_table", { name: classic.name })).toThrow(
       "s/Raw: got a cdktf token in a raw resource; expected plain data (see RawResource)",
     );
+  });
+
+  it("takes a logical id of its own, for an address users type, and refuses one Terraform would not", () => {
+    const s = stack();
+    const raw = new RawResource(
+      s,
+      "Tables",
+      "aws_glue_catalog_table",
+      { for_each: {} },
+      { logicalId: "lake_tables" },
+    );
+    expect(raw.address).toBe("aws_glue_catalog_table.lake_tables");
+    expect(Object.keys(s.rawTerraform()?.resource.aws_glue_catalog_table ?? {})).toEqual(["lake_tables"]);
+    for (const bad of ["", "1tables", "lake.tables", 'a"b', "lake tables"]) {
+      expect(() => new RawResource(s, `Bad${bad}`, "aws_glue_catalog_table", {}, { logicalId: bad })).toThrow(
+        "is not a Terraform name",
+      );
+    }
+  });
+});
+
+describe("escapeTemplates: plain data whose every string Terraform reads as a template", () => {
+  it("escapes ${ and %{ in every string and key, at any depth, and leaves the rest as it was", () => {
+    const hostile = {
+      "a${b}": { name: 'x${file("/etc/passwd")}', list: ["%{ if true }y%{ endif }", 1, null, true] },
+      plain: { name: "cdc_lake_demo_public_student", text: "/* Presto View: eyJ9 */", n: 2 },
+    };
+    expect(escapeTemplates(hostile)).toEqual({
+      "a$${b}": { name: 'x$${file("/etc/passwd")}', list: ["%%{ if true }y%%{ endif }", 1, null, true] },
+      plain: hostile.plain,
+    });
+    // Already-escaped text is escaped again: Terraform then reads back exactly what was given.
+    expect(escapeTemplate("$${x}")).toBe("$$${x}");
+  });
+
+  it("returns data with nothing to escape as it was, without copying it", () => {
+    const data = { t: { name: "n", columns: [{ name: "c", type: "struct<a:int>" }] } };
+    expect(escapeTemplates(data)).toBe(data);
   });
 });

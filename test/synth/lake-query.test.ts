@@ -14,7 +14,6 @@ import type { PipelineConfig } from "../../src/config/pipeline-config";
 import { ATHENA_RESULTS_PREFIX } from "../../src/constructs/lake/athena-workgroup";
 import { decodePrestoViewText, hiveTypeOf } from "../../src/constructs/lake/lake-views";
 import { ConfigProblems } from "../../src/errors";
-import { debeziumTopics } from "../../src/kafka-connect/debezium-settings";
 import {
   lakePartitionProjection,
   type S3SinkSettings,
@@ -24,7 +23,6 @@ import {
   sinkPartitioningProblem,
   TOPICS_DIR,
 } from "../../src/kafka-connect/s3-sink-settings";
-import { canaryTableOf } from "../../src/sql/capture-sql";
 import {
   changesViewSql,
   currentStateViewSql,
@@ -34,19 +32,12 @@ import {
   viewColumns,
 } from "../../src/sql/lake-views";
 import { lakeNameProblems } from "../../src/stacks/connectors-stack";
+import { expectedLakeTables as expectedTables } from "../support/lake";
 import { byPath, demoWith, refTo, synthesize, type TerraformJson } from "../support/synth";
 
 const MULTI_SOURCE = "config/examples/multi-source.yaml";
 const PROFILES = ["config/demo.yaml", "config/production.yaml", MULTI_SOURCE] as const;
 
-/**
- * A profile's config with the lake on: production and the examples have it on; the demo has it off for now
- * (its comment says why) and is checked here as a user who turns it on gets it.
- */
-function lakeOn(file: string): PipelineConfig {
-  const config = loadConfigFile(file);
-  return { ...config, query: { ...config.query, enabled: true } };
-}
 const MIB = 1_048_576;
 
 const synths: { cleanup(): void }[] = [];
@@ -59,34 +50,6 @@ function connectorsOf(config: PipelineConfig): TerraformJson {
   const synth = synthesize(config);
   synths.push(synth);
   return synth.stacks[`${config.environment}-connectors`] as TerraformJson;
-}
-
-/** What the tables and views of `config` should be, from the config alone (not from the stack's code). */
-function expectedTables(config: PipelineConfig) {
-  const naming = new Naming(config.project, config.environment);
-  const database = naming.glueDatabase();
-  return config.sources.flatMap((s) => {
-    const tables = [...s.capture.tables, canaryTableOf(s.capture.heartbeatSchema)];
-    const topics = debeziumTopics({ topicPrefix: s.capture.topicPrefix, tables });
-    return tables.map((t, i) => {
-      const topic = topics[i] as string;
-      const name = naming.lakeTable(topic);
-      const columns = "columns" in t ? t.columns : undefined;
-      const source: LakeViewSource = {
-        relation: `"${database}"."${name}"`,
-        // The sink's lines are the bare envelope with either connectors.jsonSchemas.
-        jsonSchemas: false,
-        keyColumns: columns?.filter((c) => c.primaryKey).map((c) => c.name),
-        columns: columns?.map((c) => ({ name: c.name, type: c.type })),
-      };
-      return { topic, name, source, hasKey: (columns ?? []).some((c) => c.primaryKey) };
-    });
-  });
-}
-
-/** Resources of `type` whose construct path starts with `prefix`, by path. */
-function under(stack: TerraformJson, type: string, prefix: string): Record<string, TerraformJson> {
-  return Object.fromEntries(Object.entries(byPath(stack, type)).filter(([path]) => path.startsWith(prefix)));
 }
 
 /** The `"${...}"` reference of the lake bucket's name, as the sink's configuration holds it. */
@@ -121,20 +84,25 @@ function statementsAt(stack: TerraformJson, path: string): TerraformJson[] {
 /** Terraform's reading of a JSON string: `$${` is a literal `${`. */
 const unescapeTerraform = (text: string) => text.replaceAll("$${", "${");
 
+/** The lake's two for_each resources: every table, and every view, of a connectors stack. */
+function lakeResources(stack: TerraformJson): { tables: TerraformJson; views: TerraformJson } {
+  const all = (stack.resource?.aws_glue_catalog_table ?? {}) as Record<string, TerraformJson>;
+  expect(Object.keys(all).sort()).toEqual(["lake_tables", "lake_views"]);
+  return { tables: all.lake_tables as TerraformJson, views: all.lake_views as TerraformJson };
+}
+
 describe.each(PROFILES)("%s: the lake's catalog", (file) => {
-  const config = lakeOn(file);
+  const config = loadConfigFile(file);
   const stack = connectorsOf(config);
   const naming = new Naming(config.project, config.environment);
   const env = `${config.environment}-connectors`;
   const expected = expectedTables(config);
-  const tables = under(stack, "aws_glue_catalog_table", `${env}/LakeCatalog/`);
+  const { tables } = lakeResources(stack);
   const bucket = tableBucketRef(stack);
 
-  it("is on by default and in production; the demo sets it off, explicitly", () => {
-    expect(loadConfigFile(file).query.enabled).toBe(file !== "config/demo.yaml");
-    if (file !== MULTI_SOURCE) {
-      expect(parse(readFileSync(file, "utf8")).query.enabled).toBe(file !== "config/demo.yaml");
-    }
+  it("is on, by default and in both shipped profiles, explicitly", () => {
+    expect(config.query.enabled).toBe(true);
+    if (file !== MULTI_SOURCE) expect(parse(readFileSync(file, "utf8")).query.enabled).toBe(true);
   });
 
   it("has one Glue database, named <project>_<environment>_lake", () => {
@@ -144,79 +112,79 @@ describe.each(PROFILES)("%s: the lake's catalog", (file) => {
     expect(naming.glueDatabase()).toBe(`${config.project}_${config.environment}_lake`.replaceAll("-", "_"));
   });
 
-  it("has one external table per captured table (the canary's too), over its topic's folder", () => {
-    expect(Object.keys(tables).sort()).toEqual(
-      expected.map((t) => `${env}/LakeCatalog/Table-${t.topic}`).sort(),
-    );
+  it("has one external table per captured table (the canary's too), keyed by topic, with its name and columns", () => {
+    // aws_glue_catalog_table.lake_tables["<topic>"]: an address that stays when tables come and go.
+    expect(Object.keys(tables.for_each).sort()).toEqual(expected.map((t) => t.topic).sort());
     for (const t of expected) {
-      const table = tables[`${env}/LakeCatalog/Table-${t.topic}`] as TerraformJson;
-      expect(table.name).toBe(t.name);
+      expect(tables.for_each[t.topic]).toEqual({ name: t.name, columns: lakeTableColumns(t.source) });
       expect(t.name).toMatch(/^[a-z0-9_]+$/);
-      expect(table.database_name).toBe(refTo(stack, `${env}/LakeCatalog/Database`, "name"));
-      expect(table.table_type).toBe("EXTERNAL_TABLE");
-      expect(table.storage_descriptor).toEqual({
-        location: `s3://${bucket}/cdc/${t.topic}/`,
-        input_format: "org.apache.hadoop.mapred.TextInputFormat",
-        output_format: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-        ser_de_info: { name: "hive-json", serialization_library: "org.apache.hive.hcatalog.data.JsonSerDe" },
-        columns: lakeTableColumns(t.source),
-      });
-      expect(LAKE_JSON_SERDE).toBe("org.apache.hive.hcatalog.data.JsonSerDe");
     }
+    expect(tables.name).toBe("${each.value.name}");
+    expect(tables.database_name).toBe(refTo(stack, `${env}/LakeCatalog/Database`, "name"));
+    expect(tables.table_type).toBe("EXTERNAL_TABLE");
+  });
+
+  it("reads every table over its topic's folder, with the SerDe and columns of its map entry", () => {
+    expect(tables.storage_descriptor).toEqual({
+      location: `s3://${bucket}/cdc/\${each.key}/`,
+      input_format: "org.apache.hadoop.mapred.TextInputFormat",
+      output_format: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+      ser_de_info: { name: "hive-json", serialization_library: "org.apache.hive.hcatalog.data.JsonSerDe" },
+      dynamic: {
+        columns: {
+          for_each: "${each.value.columns}",
+          content: { name: "${columns.value.name}", type: "${columns.value.type}" },
+        },
+      },
+    });
+    expect(LAKE_JSON_SERDE).toBe("org.apache.hive.hcatalog.data.JsonSerDe");
   });
 
   it("reads the envelope's fields as columns: before, after, source, op, ts_ms", () => {
     for (const t of expected) {
-      const table = tables[`${env}/LakeCatalog/Table-${t.topic}`] as TerraformJson;
-      expect(table.storage_descriptor.columns.map((c: TerraformJson) => c.name)).toEqual([
-        "before",
-        "after",
-        "source",
-        "op",
-        "ts_ms",
-      ]);
-      expect(table.storage_descriptor.columns[2].type).toBe("struct<lsn:bigint,ts_ms:bigint>");
+      const columns = tables.for_each[t.topic].columns as TerraformJson[];
+      expect(columns.map((c) => c.name)).toEqual(["before", "after", "source", "op", "ts_ms"]);
+      expect(columns[2]?.type).toBe("struct<lsn:bigint,ts_ms:bigint>");
     }
   });
 
   it("projects year/month/day/hour partitions exactly as the sink writes them, with no crawler", () => {
     const year = config.query.firstPartitionYear;
+    expect(tables.partition_keys).toEqual([
+      { name: "year", type: "string" },
+      { name: "month", type: "string" },
+      { name: "day", type: "string" },
+      { name: "hour", type: "string" },
+    ]);
+    // Written out once, literally: what Athena reads.
+    expect(tables.parameters).toEqual({
+      EXTERNAL: "TRUE",
+      classification: "json",
+      "projection.enabled": "true",
+      "projection.year.type": "date",
+      "projection.year.format": "yyyy",
+      "projection.year.range": `${year},NOW`,
+      "projection.year.interval": "1",
+      "projection.year.interval.unit": "YEARS",
+      "projection.month.type": "integer",
+      "projection.month.range": "1,12",
+      "projection.month.digits": "2",
+      "projection.day.type": "integer",
+      "projection.day.range": "1,31",
+      "projection.day.digits": "2",
+      "projection.hour.type": "integer",
+      "projection.hour.range": "0,23",
+      "projection.hour.digits": "2",
+      // ${each.key} is Terraform's (the topic); $${ is Terraform's escape: Athena receives ${year}.
+      "storage.location.template": `s3://${bucket}/cdc/\${each.key}/year=$\${year}/month=$\${month}/day=$\${day}/hour=$\${hour}/`,
+    });
+    // And equal to the derivation from the sink's layout, for every topic once Terraform puts it in.
     for (const t of expected) {
-      const table = tables[`${env}/LakeCatalog/Table-${t.topic}`] as TerraformJson;
-      expect(table.partition_keys).toEqual([
-        { name: "year", type: "string" },
-        { name: "month", type: "string" },
-        { name: "day", type: "string" },
-        { name: "hour", type: "string" },
-      ]);
-      // Written out once, literally: what Athena reads.
-      expect(table.parameters).toEqual({
-        EXTERNAL: "TRUE",
-        classification: "json",
-        "projection.enabled": "true",
-        "projection.year.type": "date",
-        "projection.year.format": "yyyy",
-        "projection.year.range": `${year},NOW`,
-        "projection.year.interval": "1",
-        "projection.year.interval.unit": "YEARS",
-        "projection.month.type": "integer",
-        "projection.month.range": "1,12",
-        "projection.month.digits": "2",
-        "projection.day.type": "integer",
-        "projection.day.range": "1,31",
-        "projection.day.digits": "2",
-        "projection.hour.type": "integer",
-        "projection.hour.range": "0,23",
-        "projection.hour.digits": "2",
-        // $${ is Terraform's escape: Athena receives ${year}.
-        "storage.location.template": `s3://${bucket}/cdc/${t.topic}/year=$\${year}/month=$\${month}/day=$\${day}/hour=$\${hour}/`,
-      });
-      // And equal to the derivation from the sink's layout.
       const projection = lakePartitionProjection(t.topic, year);
-      expect(table.parameters).toMatchObject(projection.parameters);
-      expect(unescapeTerraform(table.parameters["storage.location.template"])).toBe(
-        `s3://${bucket}/${projection.templatePath}`,
-      );
+      expect(tables.parameters).toMatchObject(projection.parameters);
+      expect(
+        unescapeTerraform(tables.parameters["storage.location.template"].replace("${each.key}", t.topic)),
+      ).toBe(`s3://${bucket}/${projection.templatePath}`);
     }
     expect(JSON.stringify(stack.resource)).not.toMatch(/aws_glue_crawler|aws_glue_partition/);
     expect(Object.keys(stack.resource)).not.toContain("aws_glue_crawler");
@@ -224,62 +192,74 @@ describe.each(PROFILES)("%s: the lake's catalog", (file) => {
 });
 
 describe.each(PROFILES)("%s: the views", (file) => {
-  const config = lakeOn(file);
+  const config = loadConfigFile(file);
   const stack = connectorsOf(config);
   const naming = new Naming(config.project, config.environment);
   const env = `${config.environment}-connectors`;
   const expected = expectedTables(config);
-  const views = under(stack, "aws_glue_catalog_table", `${env}/LakeViews/`);
+  const { views } = lakeResources(stack);
 
   it("has a changes view per captured table, and a current-state view per table with a known key", () => {
     const names = expected.flatMap((t) => [
       ...(t.hasKey ? [naming.lakeView(t.topic, "current")] : []),
       naming.lakeView(t.topic, "changes"),
     ]);
-    expect(Object.keys(views).sort()).toEqual(names.map((n) => `${env}/LakeViews/View-${n}`).sort());
+    // aws_glue_catalog_table.lake_views["<view>"]
+    expect(Object.keys(views.for_each).sort()).toEqual([...names].sort());
     expect(names.filter((n) => n.endsWith("_current")).length).toBe(expected.filter((t) => t.hasKey).length);
   });
 
   it("stores each as a Presto view: the SQL of src/sql/lake-views.ts, base64 in view_original_text", () => {
+    expect(views).toMatchObject({
+      name: "${each.key}",
+      description: "${each.value.description}",
+      table_type: "VIRTUAL_VIEW",
+      view_original_text: "${each.value.text}",
+      view_expanded_text: "/* Presto View */",
+      parameters: { presto_view: "true", comment: "Presto View" },
+      storage_descriptor: {
+        dynamic: {
+          columns: {
+            for_each: "${each.value.columns}",
+            content: { name: "${columns.value.name}", type: "${columns.value.type}" },
+          },
+        },
+      },
+      // After the tables they read, all of them: one resource.
+      depends_on: ["aws_glue_catalog_table.lake_tables"],
+      database_name: refTo(stack, `${env}/LakeCatalog/Database`, "name"),
+    });
     for (const t of expected) {
       const kinds = [
         ...(t.hasKey ? [["current", currentStateViewSql(t.source, "athena"), "current-state"] as const] : []),
         ["changes", changesViewSql(t.source, "athena"), "changes"] as const,
       ];
       for (const [kind, sql, columnsKind] of kinds) {
-        const name = naming.lakeView(t.topic, kind);
-        const view = views[`${env}/LakeViews/View-${name}`] as TerraformJson;
-        expect(view.name).toBe(name);
-        expect(view.table_type).toBe("VIRTUAL_VIEW");
-        expect(view.view_expanded_text).toBe("/* Presto View */");
-        expect(view.parameters).toEqual({ presto_view: "true", comment: "Presto View" });
-        expect(view.view_original_text).toMatch(/^\/\* Presto View: [A-Za-z0-9+/]+=* \*\/$/);
-        const definition = decodePrestoViewText(view.view_original_text);
-        expect(definition).toEqual({
+        const view = views.for_each[naming.lakeView(t.topic, kind)] as TerraformJson;
+        expect(view.text).toMatch(/^\/\* Presto View: [A-Za-z0-9+/]+=* \*\/$/);
+        expect(decodePrestoViewText(view.text)).toEqual({
           originalSql: sql,
           catalog: "awsdatacatalog",
           schema: naming.glueDatabase(),
           columns: viewColumns(t.source, columnsKind),
         });
-        expect(view.storage_descriptor.columns).toEqual(
+        expect(view.columns).toEqual(
           viewColumns(t.source, columnsKind).map((c) => ({ name: c.name, type: hiveTypeOf(c.type) })),
         );
-        expect(view.depends_on).toEqual([
-          `aws_glue_catalog_table.${refTo(stack, `${env}/LakeCatalog/Table-${t.topic}`, "id").split(".")[1]}`,
-        ]);
-        expect(view.database_name).toBe(refTo(stack, `${env}/LakeCatalog/Database`, "name"));
+        expect(view.description).toMatch(
+          kind === "current" ? /^The rows of .* as they are now/ : /^Every change of /,
+        );
       }
     }
   });
 });
 
 describe("the demo's views, literally", () => {
-  const stack = connectorsOf(lakeOn("config/demo.yaml"));
-  const views = under(stack, "aws_glue_catalog_table", "demo-connectors/LakeViews/");
-  const view = (name: string) => views[`demo-connectors/LakeViews/View-${name}`] as TerraformJson;
+  const { views } = lakeResources(connectorsOf(loadConfigFile("config/demo.yaml")));
+  const view = (name: string) => views.for_each[name] as TerraformJson;
 
   it("reads public.student (id serial primary key, name varchar(100)) into typed columns", () => {
-    const current = decodePrestoViewText(view("cdc_lake_demo_public_student_current").view_original_text);
+    const current = decodePrestoViewText(view("cdc_lake_demo_public_student_current").text);
     expect(current?.columns).toEqual([
       { name: "id", type: "integer" },
       { name: "name", type: "varchar" },
@@ -288,20 +268,21 @@ describe("the demo's views, literally", () => {
       { name: "_cdc_event_time", type: "timestamp(3)" },
     ]);
     expect(current?.originalSql).toContain('FROM "cdc_lake_demo_lake"."cdc_lake_demo_public_student" AS "e"');
-    expect(view("cdc_lake_demo_public_student_current").storage_descriptor.columns).toEqual([
+    expect(view("cdc_lake_demo_public_student_current").columns).toEqual([
       { name: "id", type: "int" },
       { name: "name", type: "string" },
       { name: "_cdc_lsn", type: "bigint" },
       { name: "_cdc_ts_ms", type: "bigint" },
       { name: "_cdc_event_time", type: "timestamp" },
     ]);
+    expect(view("cdc_lake_demo_public_student_current").description).toBe(
+      "The rows of public.student as they are now: the last change per primary key, deletes dropped",
+    );
   });
 
   it("gives the canary, whose columns the config does not know, a changes view of string maps only", () => {
-    expect(views["demo-connectors/LakeViews/View-cdc_lake_demo_cdc_cdc_lake_canary_current"]).toBeUndefined();
-    const changes = decodePrestoViewText(
-      view("cdc_lake_demo_cdc_cdc_lake_canary_changes").view_original_text,
-    );
+    expect(views.for_each.cdc_lake_demo_cdc_cdc_lake_canary_current).toBeUndefined();
+    const changes = decodePrestoViewText(view("cdc_lake_demo_cdc_cdc_lake_canary_changes").text);
     expect(changes?.columns.filter((c) => c.name === "before" || c.name === "after")).toEqual([
       { name: "before", type: "map(varchar,varchar)" },
       { name: "after", type: "map(varchar,varchar)" },
@@ -328,7 +309,7 @@ describe.each([
   ["config/demo.yaml", 1024, true],
   ["config/production.yaml", 10_240, false],
 ] as const)("%s: the Athena workgroup", (file, mib, forceDestroy) => {
-  const config = lakeOn(file);
+  const config = loadConfigFile(file);
   const stack = connectorsOf(config);
   const env = `${config.environment}-connectors`;
   const workgroups = byPath(stack, "aws_athena_workgroup");
@@ -375,7 +356,6 @@ describe("without a customer-managed key", () => {
   const stack = connectorsOf(
     demoWith((d) => {
       d.encryption = { customerManagedKey: false };
-      d.query.enabled = true;
     }),
   );
   const workgroup = byPath(stack, "aws_athena_workgroup")["demo-connectors/LakeWorkgroup/Resource"];
@@ -511,21 +491,18 @@ describe("both connectors.jsonSchemas settings", () => {
     const stack = connectorsOf(
       demoWith((d) => {
         d.connectors = { ...d.connectors, jsonSchemas };
-        d.query.enabled = true;
       }),
     );
     const sink = Object.values(byPath(stack, "aws_mskconnect_worker_configuration"));
-    return { stack, tables: under(stack, "aws_glue_catalog_table", "demo-connectors/Lake"), sink };
+    return { stack, lake: lakeResources(stack), sink };
   };
   const off = tablesOf(false);
   const on = tablesOf(true);
 
   it("give the same tables and views: the sink writes the bare envelope either way", () => {
-    expect(on.tables).toEqual(off.tables);
-    const student = on.tables[
-      "demo-connectors/LakeCatalog/Table-cdc-lake-demo.public.student"
-    ] as TerraformJson;
-    expect(student.storage_descriptor.columns.map((c: TerraformJson) => c.name)).toEqual([
+    expect(on.lake).toEqual(off.lake);
+    const student = on.lake.tables.for_each["cdc-lake-demo.public.student"] as TerraformJson;
+    expect(student.columns.map((c: TerraformJson) => c.name)).toEqual([
       "before",
       "after",
       "source",

@@ -12,8 +12,10 @@ import { buildPipelineApp } from "../../src/app";
 import { loadConfigFile } from "../../src/cli/load-config";
 import { loadPlugins } from "../../src/cli/load-plugins";
 import { Naming } from "../../src/config/naming";
-import { decodePrestoViewText } from "../../src/constructs/lake/lake-views";
+import { decodePrestoViewText, hiveTypeOf } from "../../src/constructs/lake/lake-views";
+import { changesViewSql, currentStateViewSql, lakeTableColumns, viewColumns } from "../../src/sql/lake-views";
 import { RAW_RESOURCES_FILE } from "../../src/stacks/pipeline-stack";
+import { expectedLakeTables } from "../support/lake";
 import { StackWorkdir } from "../support/terraform";
 import { describeWithTerraform } from "../support/tier";
 import { writeConnectorsDir } from "../support/zip-fixtures";
@@ -58,10 +60,9 @@ describeWithTerraform("terraform: the queryable lake", (tier) => {
   describe.each([
     ["config/demo.yaml", 1024],
     ["config/production.yaml", 10_240],
+    ["config/examples/multi-source.yaml", 10_240],
   ] as const)("%s", (file, mib) => {
-    const loaded = loadConfigFile(file);
-    // The demo ships with the lake off (config/demo.yaml says why): validated here as turned on.
-    const config = { ...loaded, query: { ...loaded.query, enabled: true } };
+    const config = loadConfigFile(file);
     const naming = new Naming(config.project, config.environment);
     const stackName = `${config.environment}-connectors`;
     const outdir = mkdtempSync(join(root, "out-"));
@@ -73,10 +74,9 @@ describeWithTerraform("terraform: the queryable lake", (tier) => {
 
     it("validates, with the catalog, the tables, the views, the workgroup and the policy in it", () => {
       expect(json.resource.aws_glue_catalog_table).toBeUndefined();
-      const tables = Object.values<any>(raw.resource.aws_glue_catalog_table);
+      // Two resources with for_each: every table, and every view (the plan below expands them).
+      expect(Object.keys(raw.resource.aws_glue_catalog_table).sort()).toEqual(["lake_tables", "lake_views"]);
       expect(Object.keys(json.resource.aws_glue_catalog_database)).toHaveLength(1);
-      expect(tables.filter((t) => t.table_type === "EXTERNAL_TABLE").length).toBeGreaterThan(0);
-      expect(tables.filter((t) => t.table_type === "VIRTUAL_VIEW").length).toBeGreaterThan(0);
       expect(Object.keys(json.resource.aws_athena_workgroup)).toHaveLength(1);
       expect(Object.keys(json.resource.aws_iam_policy)).toHaveLength(1);
       const workdir = new StackWorkdir(tier, stackDir);
@@ -90,7 +90,7 @@ describeWithTerraform("terraform: the queryable lake", (tier) => {
 
     it("plans offline: Athena's placeholders, the views' definitions and the cutoff as Terraform reads them", () => {
       const workdir = new StackWorkdir(tier, stackDir, { pathInProject: `cdktf.out/stacks/${stackName}` });
-      let planned: { type: string; values: Record<string, any> }[];
+      let planned: { type: string; name: string; index?: string; values: Record<string, any> }[];
       try {
         const outputs = (remote: string) =>
           Object.fromEntries(workdir.remoteOutputsRead(remote).map((name) => [name, fakeOutput(name)]));
@@ -114,24 +114,81 @@ describeWithTerraform("terraform: the queryable lake", (tier) => {
         workdir.cleanup();
       }
       const of = (type: string) => planned.filter((r) => r.type === type).map((r) => r.values);
+      const instances = (name: string) =>
+        new Map(
+          planned
+            .filter((r) => r.type === "aws_glue_catalog_table" && r.name === name)
+            .map((r) => [r.index as string, r.values]),
+        );
 
       expect(of("aws_glue_catalog_database").map((d) => d.name)).toEqual([naming.glueDatabase()]);
-      const tables = of("aws_glue_catalog_table").filter((t) => t.table_type === "EXTERNAL_TABLE");
-      const topic = `${config.sources[0]?.capture.topicPrefix}.${config.sources[0]?.capture.tables[0]?.schema}.${config.sources[0]?.capture.tables[0]?.table}`;
-      const table = tables.find((t) => t.name === naming.lakeTable(topic));
-      expect(table?.parameters["storage.location.template"]).toBe(
-        `s3://${BUCKET}/cdc/${topic}/year=\${year}/month=\${month}/day=\${day}/hour=\${hour}/`,
-      );
-      expect(table?.parameters["projection.year.range"]).toBe(`${config.query.firstPartitionYear},NOW`);
-      expect(table?.storage_descriptor[0].location).toBe(`s3://${BUCKET}/cdc/${topic}/`);
+      // Every table, as Terraform expands lake_tables: keyed by topic, its name, folder, template, columns.
+      const expected = expectedLakeTables(config);
+      const tables = instances("lake_tables");
+      expect([...tables.keys()].sort()).toEqual(expected.map((t) => t.topic).sort());
+      for (const t of expected) {
+        const table = tables.get(t.topic);
+        expect(table).toMatchObject({
+          name: t.name,
+          database_name: naming.glueDatabase(),
+          table_type: "EXTERNAL_TABLE",
+          description: `Change events of topic ${t.topic}`,
+        });
+        expect(table?.parameters["storage.location.template"]).toBe(
+          `s3://${BUCKET}/cdc/${t.topic}/year=\${year}/month=\${month}/day=\${day}/hour=\${hour}/`,
+        );
+        expect(table?.parameters["projection.year.range"]).toBe(`${config.query.firstPartitionYear},NOW`);
+        expect(table?.storage_descriptor[0].location).toBe(`s3://${BUCKET}/cdc/${t.topic}/`);
+        expect(
+          table?.storage_descriptor[0].columns.map((c: { name: string; type: string }) => ({
+            name: c.name,
+            type: c.type,
+          })),
+        ).toEqual(lakeTableColumns(t.source));
+        expect(table?.partition_keys.map((k: { name: string }) => k.name)).toEqual([
+          "year",
+          "month",
+          "day",
+          "hour",
+        ]);
+      }
 
-      const views = of("aws_glue_catalog_table").filter((t) => t.table_type === "VIRTUAL_VIEW");
-      const changes = views.find((v) => v.name === naming.lakeView(topic, "changes"));
-      const definition = decodePrestoViewText(changes?.view_original_text);
-      expect(definition?.schema).toBe(naming.glueDatabase());
-      expect(definition?.originalSql).toContain(
-        `FROM "${naming.glueDatabase()}"."${naming.lakeTable(topic)}" AS "e"`,
-      );
+      // Every view, as Terraform expands lake_views: the definition it stores decodes to the generated SQL.
+      const views = instances("lake_views");
+      const viewNames = expected.flatMap((t) => [
+        ...(t.hasKey ? [naming.lakeView(t.topic, "current")] : []),
+        naming.lakeView(t.topic, "changes"),
+      ]);
+      expect([...views.keys()].sort()).toEqual(viewNames.sort());
+      for (const t of expected) {
+        const kinds = [
+          ...(t.hasKey
+            ? [["current", currentStateViewSql(t.source, "athena"), "current-state"] as const]
+            : []),
+          ["changes", changesViewSql(t.source, "athena"), "changes"] as const,
+        ];
+        for (const [kind, sql, columnsKind] of kinds) {
+          const view = views.get(naming.lakeView(t.topic, kind));
+          expect(view).toMatchObject({
+            name: naming.lakeView(t.topic, kind),
+            database_name: naming.glueDatabase(),
+            table_type: "VIRTUAL_VIEW",
+            view_expanded_text: "/* Presto View */",
+            parameters: { presto_view: "true", comment: "Presto View" },
+          });
+          const definition = decodePrestoViewText(view?.view_original_text);
+          expect(definition?.schema).toBe(naming.glueDatabase());
+          expect(definition?.originalSql).toBe(sql);
+          expect(
+            view?.storage_descriptor[0].columns.map((c: { name: string; type: string }) => ({
+              name: c.name,
+              type: c.type,
+            })),
+          ).toEqual(
+            viewColumns(t.source, columnsKind).map((c) => ({ name: c.name, type: hiveTypeOf(c.type) })),
+          );
+        }
+      }
 
       const [workgroup] = of("aws_athena_workgroup");
       expect(workgroup?.configuration[0]).toMatchObject({

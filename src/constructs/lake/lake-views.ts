@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
+import { escapeTemplates } from "../terraform/escape-template";
 import { RawResource } from "../terraform/raw-resource";
-import type { GlueColumn } from "./lake-catalog";
+import { dynamicColumns, type GlueColumn } from "./lake-catalog";
 
 /** Athena's catalog of the Glue Data Catalog, as a view's definition names it. */
 export const ATHENA_GLUE_CATALOG = "awsdatacatalog";
@@ -19,8 +20,6 @@ export interface LakeViewSpec {
   /** The view's SQL, in Athena's dialect (Trino), naming its tables with their database. */
   readonly sql: string;
   readonly columns: readonly ViewColumn[];
-  /** What the SQL reads: the view is created after it. */
-  readonly reads: readonly RawResource[];
 }
 
 export interface LakeViewsProps {
@@ -28,8 +27,16 @@ export interface LakeViewsProps {
   readonly databaseName: string;
   /** The database's name as its resource gives it (a reference), so the views follow the database. */
   readonly databaseRef: string;
+  /** What the views read: they are created after it. */
+  readonly reads: RawResource;
   readonly views: readonly LakeViewSpec[];
 }
+
+/** The for_each map of the views: by view name, what differs from one view to the next. */
+export type LakeViewInstances = Record<
+  string,
+  { readonly description: string; readonly text: string; readonly columns: readonly GlueColumn[] }
+>;
 
 /** The definition Athena stores for a view it creates itself (Trino's ConnectorViewDefinition, as JSON). */
 export interface PrestoViewDefinition {
@@ -112,14 +119,16 @@ function splitTopLevel(text: string): string[] {
   return parts;
 }
 
-/** Athena views stored in the Glue catalog, created and replaced by Terraform like the tables they read. */
+/**
+ * Athena views stored in the Glue catalog, created and replaced by Terraform like the tables they read: one
+ * resource with `for_each`, keyed by view name (`aws_glue_catalog_table.lake_views["<view>"]`).
+ */
 export class LakeViews extends Construct {
-  /** By view name. */
-  readonly views: ReadonlyMap<string, RawResource>;
+  readonly views: RawResource;
 
   constructor(scope: Construct, id: string, props: LakeViewsProps) {
     super(scope, id);
-    const views = new Map<string, RawResource>();
+    const instances: LakeViewInstances = {};
     for (const spec of props.views) {
       const definition: PrestoViewDefinition = {
         originalSql: spec.sql,
@@ -127,24 +136,30 @@ export class LakeViews extends Construct {
         schema: props.databaseName,
         columns: spec.columns.map((c) => ({ name: c.name, type: c.prestoType })),
       };
-      const view = new RawResource(this, `View-${spec.name}`, "aws_glue_catalog_table", {
-        name: spec.name,
-        database_name: props.databaseRef,
+      instances[spec.name] = {
         description: spec.description,
-        table_type: "VIRTUAL_VIEW",
         // Base64 of the definition: no `${` for Terraform to read, whatever the SQL holds.
-        view_original_text: prestoViewText(definition),
+        text: prestoViewText(definition),
+        columns: spec.columns.map((c) => ({ name: c.name, type: hiveTypeOf(c.prestoType) })),
+      };
+    }
+    this.views = new RawResource(
+      this,
+      "Views",
+      "aws_glue_catalog_table",
+      {
+        for_each: escapeTemplates(instances),
+        name: "${each.key}",
+        database_name: props.databaseRef,
+        description: "${each.value.description}",
+        table_type: "VIRTUAL_VIEW",
+        view_original_text: "${each.value.text}",
         view_expanded_text: "/* Presto View */",
         parameters: { presto_view: "true", comment: "Presto View" },
-        storage_descriptor: {
-          columns: spec.columns.map(
-            (c) => ({ name: c.name, type: hiveTypeOf(c.prestoType) }) satisfies GlueColumn,
-          ),
-        },
-        depends_on: spec.reads.map((r) => r.address),
-      });
-      views.set(spec.name, view);
-    }
-    this.views = views;
+        storage_descriptor: { dynamic: { columns: dynamicColumns("${each.value.columns}") } },
+        depends_on: [props.reads.address],
+      },
+      { logicalId: "lake_views" },
+    );
   }
 }

@@ -1,11 +1,24 @@
 import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 
+/** Where a RawResource lands: by default where a provider class at its construct path would. */
+export interface RawResourceOptions {
+  /**
+   * The resource's name in Terraform (`<type>.<logicalId>`), as a provider class's overrideLogicalId sets
+   * it: for an address users type, such as a for_each resource's instances.
+   * @default cdktf's logical id for the construct path (the path's parts and a hash of it)
+   */
+  readonly logicalId?: string;
+}
+
+/** Terraform's identifiers: a letter or underscore, then letters, digits, underscores and dashes. */
+const TERRAFORM_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
 /**
  * A resource written into its stack's JSON as given: plain data that cdktf neither maps nor resolves. For
- * resources numerous enough that cdktf's per-leaf token resolution dominates synth: the lake's Glue tables
- * and views, two or three per captured table, took 1.4 s of a 500-table synth as provider classes, against
- * the 1.5× budget of issue 12.
+ * resources whose data grows with the captured tables, where cdktf's per-leaf token resolution dominates
+ * synth: the lake's for_each maps of Glue tables and views (as a provider class per table, 1.4 s of a
+ * 500-table synth, against the 1.5× budget of issue 12).
  *
  * Its body must hold no cdktf token: references to other resources are written as Terraform expressions
  * from their addresses (`address`), and template sequences are escaped by the caller. The
@@ -19,8 +32,13 @@ export class RawResource extends Construct {
     id: string,
     readonly resourceType: string,
     readonly body: Readonly<Record<string, unknown>>,
+    options: RawResourceOptions = {},
   ) {
     super(scope, id);
+    if (options.logicalId !== undefined && !TERRAFORM_NAME.test(options.logicalId)) {
+      throw new Error(`${this.node.path}: logicalId "${options.logicalId}" is not a Terraform name`);
+    }
+    this.cachedLogicalId = options.logicalId;
     // A string token shows its marker in the serialized body; numbers in a body come from the config (a
     // number token would be a double no parser here can tell apart, and is not checked).
     if (/[$#&]\{TfToken\[/.test(JSON.stringify(body))) {
@@ -32,7 +50,7 @@ export class RawResource extends Construct {
 
   private cachedLogicalId?: string;
 
-  /** The logical id cdktf gives a resource at this construct path (a hash of it: computed once). */
+  /** options.logicalId, or the one cdktf gives a resource at this construct path (a hash of it: computed once). */
   get logicalId(): string {
     this.cachedLogicalId ??= TerraformStack.of(this).getLogicalId(this.node);
     return this.cachedLogicalId;
