@@ -61,6 +61,7 @@ export function buildPipelineApp(
     customerManagedKey: config.encryption.customerManagedKey,
     alerts: config.alerts,
     logRetentionDays: config.logs.retentionDays,
+    athenaResultsRetentionDays: config.query.enabled ? config.query.resultsRetentionDays : undefined,
   });
 
   const servers = config.sources.map((source) => serverOf(source, platform, config));

@@ -36,6 +36,8 @@ export interface QueryConfig {
   readonly enabled: boolean;
   /** The workgroup's per-query cutoff, in MiB (at least 10). */
   readonly bytesScannedCutoffPerQueryMiB: number;
+  /** Days the workgroup's results are kept under athena-results/ before a lifecycle rule deletes them. */
+  readonly resultsRetentionDays: number;
   /** The lower bound of the tables' partition projection (year=<firstPartitionYear> to NOW). */
   readonly firstPartitionYear: number;
 }

@@ -10,6 +10,7 @@ import type {
   StorageConfig,
   StreamingConfig,
 } from "../config/pipeline-config";
+import { ATHENA_RESULTS_PREFIX } from "../constructs/lake/athena-workgroup";
 import { PipelineNetwork } from "../constructs/network/pipeline-network";
 import { admitIntoExistingGroup, PipelineSecurityGroup } from "../constructs/network/pipeline-security-group";
 import { AlertTopic } from "../constructs/observability/alert-topic";
@@ -41,6 +42,8 @@ export interface PlatformStackProps extends PipelineStackProps {
    */
   readonly alerts: AlertsConfig;
   readonly logRetentionDays: number;
+  /** Days the lake's Athena query results are kept; undefined when the lake is not queryable. */
+  readonly athenaResultsRetentionDays?: number | undefined;
 }
 
 /** The platform's output naming the alarm topic, which other stacks read by this name. */
@@ -290,6 +293,16 @@ export class PlatformStack extends PipelineStack {
       kmsKeyArn,
       versioning: storage.versioning ? { noncurrentVersionDays: storage.noncurrentVersionDays } : undefined,
       infrequentAccessAfterDays: storage.infrequentAccessAfterDays,
+      expirations:
+        props.athenaResultsRetentionDays === undefined
+          ? undefined
+          : [
+              {
+                id: "expire-athena-results",
+                prefix: `${ATHENA_RESULTS_PREFIX}/`,
+                days: props.athenaResultsRetentionDays,
+              },
+            ],
     });
 
     this.outputs(db);

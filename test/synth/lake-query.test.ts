@@ -521,6 +521,41 @@ describe("both connectors.jsonSchemas settings", () => {
   });
 });
 
+describe("the workgroup's results in the lake bucket", () => {
+  const lifecycleOf = (config: PipelineConfig) => {
+    const synth = synthesize(config);
+    synths.push(synth);
+    const platform = synth.stacks[`${config.environment}-platform`] as TerraformJson;
+    return byPath(platform, "aws_s3_bucket_lifecycle_configuration")[
+      `${config.environment}-platform/DataLake/Lifecycle`
+    ];
+  };
+
+  it("are deleted query.resultsRetentionDays after they are written, under the workgroup's prefix only", () => {
+    for (const file of ["config/demo.yaml", "config/production.yaml"]) {
+      const config = loadConfigFile(file);
+      const rules = lifecycleOf(config)?.rule as TerraformJson[];
+      expect(rules.filter((r) => r.id === "expire-athena-results")).toEqual([
+        {
+          id: "expire-athena-results",
+          status: "Enabled",
+          filter: [{ prefix: `${ATHENA_RESULTS_PREFIX}/` }],
+          expiration: [{ days: config.query.resultsRetentionDays }],
+        },
+      ]);
+      // Nothing else of the lake expires: the change events are kept.
+      expect(rules.filter((r) => r.expiration !== undefined)).toHaveLength(1);
+    }
+    const kept = lifecycleOf(demoWith((d) => (d.query.resultsRetentionDays = 3)))?.rule as TerraformJson[];
+    expect(kept.find((r) => r.id === "expire-athena-results")?.expiration).toEqual([{ days: 3 }]);
+  });
+
+  it("have no rule when the lake is not queryable", () => {
+    const rules = lifecycleOf(demoWith((d) => (d.query.enabled = false)))?.rule as TerraformJson[];
+    expect(rules.map((r) => r.id)).not.toContain("expire-athena-results");
+  });
+});
+
 describe("query.enabled: false", () => {
   const stack = connectorsOf(demoWith((d) => (d.query = { enabled: false })));
 
@@ -561,14 +596,30 @@ describe("query config", () => {
     }
   };
 
-  it("defaults to on, a 10 GiB cutoff and 2026", () => {
+  it("defaults to on, a 10 GiB cutoff, results kept 30 days and 2026", () => {
     const data = parse(readFileSync("config/demo.yaml", "utf8"));
     delete data.query;
     expect(parseConfig(data, "test.yaml").query).toEqual({
       enabled: true,
       bytesScannedCutoffPerQueryMiB: 10_240,
+      resultsRetentionDays: 30,
       firstPartitionYear: 2026,
     });
+  });
+
+  it("fails if results would be kept under a day", () => {
+    expect(problems({ resultsRetentionDays: 0 })).toEqual([
+      "query.resultsRetentionDays: got 0; expected at least 1 (an S3 lifecycle expiration is a whole number of days)",
+    ]);
+    expect(problems({ resultsRetentionDays: 1 })).toEqual([]);
+  });
+
+  it("fails if the first partition year is after this UTC year: the projection would read no folder", () => {
+    const year = new Date().getUTCFullYear();
+    expect(problems({ firstPartitionYear: year + 1 })).toEqual([
+      `query.firstPartitionYear: got ${year + 1}; expected this year (${year}, UTC) or earlier: the sink names folders by UTC record time, and a later year would hide every one of them`,
+    ]);
+    expect(problems({ firstPartitionYear: year })).toEqual([]);
   });
 
   it("fails if the cutoff is under Athena's 10 MB minimum", () => {

@@ -9,6 +9,8 @@ import { int32 } from "../fields";
 export const MIN_BYTES_SCANNED_CUTOFF_MIB = 10;
 /** 10 GiB: a full scan of a small lake, and a bound on one mistaken query's cost (Athena bills per TB scanned). */
 export const DEFAULT_BYTES_SCANNED_CUTOFF_MIB = 10_240;
+/** 30 days: long enough to download a result again, short enough that results do not pile up in the lake. */
+export const DEFAULT_RESULTS_RETENTION_DAYS = 30;
 /** The year of this section's default: the sink's objects are stamped with record time, never earlier than the pipeline. */
 export const DEFAULT_FIRST_PARTITION_YEAR = 2026;
 
@@ -37,11 +39,27 @@ export const LakeQuerySchema = z
         "The workgroup's per-query data usage control, in MiB: Athena cancels a query once it has scanned " +
           "this much (BytesScannedCutoffPerQuery). At least 10 (Athena's minimum of 10 MB).",
       ),
+    resultsRetentionDays: int32()
+      .min(1, "expected at least 1 (an S3 lifecycle expiration is a whole number of days)")
+      .max(36_500, "expected at most 36500 (100 years)")
+      .default(DEFAULT_RESULTS_RETENTION_DAYS)
+      .describe(
+        "Days the workgroup's query results are kept under athena-results/ in the lake bucket before an S3 " +
+          "lifecycle rule deletes them (with storage.versioning, the deleted versions follow " +
+          "storage.noncurrentVersionDays).",
+      ),
     firstPartitionYear: z
       .number()
       .int()
       .min(1970, "expected a year from 1970 (the sink's folders are stamped with Kafka record time)")
       .max(9999, "expected a four-digit year (the sink writes year=YYYY)")
+      // The sink names folders by UTC record time (s3-sink-settings.ts: timezone UTC): a year after this UTC
+      // year names no folder yet, and Athena's projection from it to NOW would read nothing.
+      .refine((year) => year <= new Date().getUTCFullYear(), {
+        error: () =>
+          `expected this year (${new Date().getUTCFullYear()}, UTC) or earlier: the sink names folders by UTC ` +
+          "record time, and a later year would hide every one of them",
+      })
       .default(DEFAULT_FIRST_PARTITION_YEAR)
       .describe(
         "The first year whose folders queries read: the lower bound of the tables' partition projection " +

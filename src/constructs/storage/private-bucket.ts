@@ -21,6 +21,16 @@ export interface PrivateBucketProps {
   readonly versioning?: { readonly noncurrentVersionDays: number };
   /** Move objects to Standard-IA after this many days. @default - never */
   readonly infrequentAccessAfterDays?: number;
+  /** Delete the objects under each prefix (`athena-results/`) this many days after they are written. @default - none */
+  readonly expirations?: readonly BucketPrefixExpiration[];
+}
+
+/** Objects under `prefix` deleted `days` after they are written, by the lifecycle rule `id`. */
+export interface BucketPrefixExpiration {
+  readonly id: string;
+  /** A key prefix ending in `/`. */
+  readonly prefix: string;
+  readonly days: number;
 }
 
 /**
@@ -95,6 +105,12 @@ export class PrivateBucket extends Construct {
               },
             ]
           : []),
+        ...(props.expirations ?? []).map((e) => ({
+          id: e.id,
+          status: "Enabled",
+          filter: [{ prefix: e.prefix }],
+          expiration: [{ days: e.days }],
+        })),
       ],
       // Lifecycle rules on versions need versioning first.
       dependsOn: versioning ? [versioning] : undefined,
