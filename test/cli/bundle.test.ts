@@ -19,6 +19,7 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -264,26 +265,62 @@ describe("concurrent synths", () => {
 
 describe("the real app through the launcher", () => {
   const connectors = writeConnectorsDir(join(scratch, "connectors")).dir;
+  const realBundle = join(scratch, "real-bundle");
 
   it.each(["config/demo.yaml", "config/production.yaml"])(
     "writes byte for byte the stacks of an in-process synth: %s",
     (configFile) => {
       const outdir = join(scratch, `launcher-${configFile.replace(/\W/g, "-")}`);
-      const run = runSynth({ PIPELINE_CONFIG: configFile, CDC_CONNECTORS_DIR: connectors }, outdir);
+      const run = runSynth(
+        { PIPELINE_CONFIG: configFile, CDC_CONNECTORS_DIR: connectors, CDC_LAKE_BUNDLE_DIR: realBundle },
+        outdir,
+      );
       expect(run.code, run.stderr).toBe(0);
       const inProcess = synthesize(loadConfigFile(configFile), { connectorsDir: connectors });
       try {
         const names = Object.keys(inProcess.stacks).sort();
         expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(names);
         for (const name of names) {
-          const file = (dir: string) => readFileSync(join(dir, "cdk.tf.json"), "utf8");
-          expect(file(join(outdir, "stacks", name)), name).toBe(file(inProcess.stackDir(name)));
+          // Every file of the stack's folder: cdk.tf.json, the lake's raw resources, the SQL files.
+          const files = (dir: string) =>
+            readdirSync(dir, { recursive: true, withFileTypes: true })
+              .filter((f) => f.isFile())
+              .map((f) => join(f.parentPath, f.name).slice(dir.length + 1))
+              .sort();
+          const launched = join(outdir, "stacks", name);
+          expect(files(launched), name).toEqual(files(inProcess.stackDir(name)));
+          expect(files(launched)).toContain("cdk.tf.json");
+          for (const file of files(launched)) {
+            expect(readFileSync(join(launched, file), "utf8"), `${name}/${file}`).toBe(
+              readFileSync(join(inProcess.stackDir(name), file), "utf8"),
+            );
+          }
         }
       } finally {
         inProcess.cleanup();
       }
     },
   );
+
+  it("leaves archiver out of the bundle (cdktf zips asset folders with it; the pipeline has none), saying so if called", () => {
+    const run = runSynth(
+      { CDC_CONNECTORS_DIR: connectors, CDC_LAKE_BUNDLE_DIR: realBundle },
+      join(scratch, "out-a"),
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const metafile = JSON.parse(readFileSync(join(realBundle, "metafile.json"), "utf8"));
+    const inputs = Object.keys(metafile.inputs);
+    expect(inputs).toContain("scripts/archiver-left-out.cjs");
+    expect(inputs.filter((i) => /node_modules\/(archiver|readable-stream|archiver-utils)\//.test(i))).toEqual(
+      [],
+    );
+    // The bundle still holds cdktf's asset code, which would call the stand-in.
+    expect(inputs).toContain("node_modules/cdktf/lib/private/fs.js");
+    const leftOut = createRequire(import.meta.url)(join(PROJECT_ROOT, "scripts/archiver-left-out.cjs"));
+    expect(() => leftOut("zip", {})).toThrow(
+      "archiver is left out of the synth bundle (scripts/archiver-left-out.cjs): remove the alias in scripts/synth.cjs to zip a TerraformAsset folder",
+    );
+  });
 
   it("imports the .sql templates as their files' text (vitest: the sql-text plugin in vitest.config.ts)", () => {
     expect(createTable).toBe(readFileSync(join(PROJECT_ROOT, "src/sql/create-table.sql"), "utf8"));
