@@ -316,7 +316,7 @@ describe("the real app through the launcher", () => {
     );
     // The bundle still holds cdktf's asset code, which would call the stand-in.
     expect(inputs).toContain("node_modules/cdktf/lib/private/fs.js");
-    const leftOut = createRequire(import.meta.url)(join(PROJECT_ROOT, "scripts/archiver-left-out.cjs"));
+    const leftOut = createRequire(join(PROJECT_ROOT, "package.json"))("./scripts/archiver-left-out.cjs");
     expect(() => leftOut("zip", {})).toThrow(
       "archiver is left out of the synth bundle (scripts/archiver-left-out.cjs): remove the alias in scripts/synth.cjs to zip a TerraformAsset folder",
     );
