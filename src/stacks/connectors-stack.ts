@@ -346,9 +346,8 @@ export class ConnectorsStack extends PipelineStack {
     const tables = props.sources.flatMap(({ config }, i) =>
       capturedTablesOf(config).map((table, j) => {
         const topic = topicsBySource[i]?.[j] as string;
-        const columns = config.capture.tables.find(
-          (t) => t.schema === table.schema && t.table === table.table,
-        )?.columns;
+        // capturedTablesOf: the config's tables in order, then the canary (whose columns the config does not give).
+        const columns = config.capture.tables[j]?.columns;
         const source: LakeViewSource = {
           relation: `${quoteIdent(databaseName)}.${quoteIdent(naming.lakeTable(topic))}`,
           // What the lines hold, whatever connectors.jsonSchemas: the bare envelope (s3-sink-settings.ts).

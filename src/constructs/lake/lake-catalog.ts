@@ -49,7 +49,8 @@ export type LakeTableInstances = Record<
  *
  * The tables are one resource with `for_each`, keyed by topic: `aws_glue_catalog_table.lake_tables["<topic>"]`,
  * an address that does not move when tables are added or removed. What every table shares is written once;
- * the map holds only each table's name and columns (at 500 tables, a tenth of the JSON of a resource each).
+ * the map holds only each table's name and columns (at 500 tables the lake's JSON, views included, went from
+ * 3.0 MB as a resource per table and view to 1.4 MB).
  */
 export class LakeCatalog extends Construct {
   readonly database: GlueCatalogDatabase;

@@ -129,6 +129,16 @@ export class LakeViews extends Construct {
   constructor(scope: Construct, id: string, props: LakeViewsProps) {
     super(scope, id);
     const instances: LakeViewInstances = {};
+    // Views repeat few types (a table's changes view has each column twice): each spelled once.
+    const hiveTypes = new Map<string, string>();
+    const hiveType = (prestoType: string) => {
+      let hive = hiveTypes.get(prestoType);
+      if (hive === undefined) {
+        hive = hiveTypeOf(prestoType);
+        hiveTypes.set(prestoType, hive);
+      }
+      return hive;
+    };
     for (const spec of props.views) {
       const definition: PrestoViewDefinition = {
         originalSql: spec.sql,
@@ -140,7 +150,7 @@ export class LakeViews extends Construct {
         description: spec.description,
         // Base64 of the definition: no `${` for Terraform to read, whatever the SQL holds.
         text: prestoViewText(definition),
-        columns: spec.columns.map((c) => ({ name: c.name, type: hiveTypeOf(c.prestoType) })),
+        columns: spec.columns.map((c) => ({ name: c.name, type: hiveType(c.prestoType) })),
       };
     }
     this.views = new RawResource(
