@@ -64,7 +64,7 @@ export const LakeQuerySchema = z
       .describe(
         "The first year whose folders queries read: the lower bound of the tables' partition projection " +
           "(year from here to NOW). Set it to the year the pipeline first wrote to the lake: an earlier year " +
-          "makes unfiltered queries list empty folders, a later one hides older data.",
+          "makes unfiltered queries list empty folders, a later one hides older data. At most this year (UTC).",
       ),
   })
   .prefault({})
