@@ -39,6 +39,12 @@ export interface LakeViewSource {
   readonly keyColumns?: readonly string[] | undefined;
   /** The table's columns, when the config knows them (tables the pipeline creates); else rows are string maps. */
   readonly columns?: readonly { readonly name: string; readonly type: ColumnType }[] | undefined;
+  /**
+   * The relation's partition columns (strings), coarsest first: the sink's folder levels (SINK_PARTITIONING in
+   * src/kafka-connect/s3-sink-settings.ts). The changes view passes them through unchanged, so a filter on
+   * them reaches the table and Athena reads only those folders.
+   */
+  readonly partitionKeys: readonly string[];
 }
 
 export type LakeViewKind = "current-state" | "changes";
@@ -98,6 +104,11 @@ interface OutputColumn {
   /** Rendered with a dialect; the view casts it to `type`, so the view's column types are exactly `type`. */
   readonly expr: (d: LakeDialect) => string;
   readonly type: ViewType;
+  /**
+   * A partition column, selected as it is (already `type`): no CAST around it, so that a filter on the view's
+   * column is a filter on the table's partition key, which is what partition projection prunes on.
+   */
+  readonly partition?: true;
 }
 
 const scalar = (name: ViewScalar): ViewType => ({ kind: "scalar", name });
@@ -116,6 +127,11 @@ function checked(source: LakeViewSource): {
 } {
   const keys = [...(source.keyColumns ?? [])];
   for (const name of keys) assertSafeText(name, "key column");
+  for (const name of source.partitionKeys) assertSafeText(name, "partition key");
+  if (new Set(source.partitionKeys).size !== source.partitionKeys.length)
+    throw new Error(
+      `lake view partition keys got ${source.partitionKeys.join(", ")}; expected each partition key once`,
+    );
   if (new Set(keys).size !== keys.length)
     throw new Error(`lake view key columns got ${keys.join(", ")}; expected each column once`);
   if (source.columns === undefined) return { columns: undefined, keys };
@@ -245,18 +261,37 @@ function changesColumns(source: LakeViewSource): OutputColumn[] {
           type: c.lake.view,
         })),
   );
-  return [
+  const columnsOut: OutputColumn[] = [
     { name: "operation", expr: opName, type: scalar("varchar") },
     { name: "event_time", expr: event.eventTime, type: scalar("timestamp(3)") },
     { name: "lsn", expr: event.lsn, type: scalar("bigint") },
     { name: "ts_ms", expr: event.tsMs, type: scalar("bigint") },
     ...images,
+    ...source.partitionKeys.map(
+      (key): OutputColumn => ({
+        name: key,
+        expr: () => `${quoteIdent("e")}.${quoteIdent(key)}`,
+        type: scalar("varchar"),
+        partition: true,
+      }),
+    ),
   ];
+  const names = columnsOut.map((c) => c.name);
+  const clash = names.find((n, i) => names.indexOf(n) !== i);
+  if (clash !== undefined)
+    throw new Error(
+      `changes view got two columns named ${JSON.stringify(clash)}; expected distinct names: rename the table's ` +
+        "column (the view adds operation, event_time, lsn, ts_ms, before_<column>, after_<column> and the partition keys)",
+    );
+  return columnsOut;
 }
 
 function selectList(columns: readonly OutputColumn[], d: LakeDialect, indent: string): string {
   return columns
-    .map((c) => `${indent}CAST(${c.expr(d)} AS ${d.type(c.type)}) AS ${quoteIdent(c.name)}`)
+    .map(
+      (c) =>
+        `${indent}${c.partition ? c.expr(d) : `CAST(${c.expr(d)} AS ${d.type(c.type)})`} AS ${quoteIdent(c.name)}`,
+    )
     .join(",\n");
 }
 
@@ -303,7 +338,9 @@ export function currentStateViewSql(source: LakeViewSource, dialect: SqlDialect)
 /**
  * Every event, one row each: the operation's name (insert, update, delete, snapshot read), when it was
  * committed (source.ts_ms), its LSN and processing time (ts_ms, to order events of one LSN: a key change's
- * delete and insert), and the row before and after it (typed columns `before_<c>`/`after_<c>`, or two maps).
+ * delete and insert), the row before and after it (typed columns `before_<c>`/`after_<c>`, or two maps), and
+ * the folder it was written to (the partition keys: the hour Kafka Connect produced the event, at or after its
+ * commit), the only filter that narrows what Athena reads.
  */
 export function changesViewSql(source: LakeViewSource, dialect: SqlDialect): string {
   const d = DIALECTS[dialect];
@@ -367,11 +404,11 @@ export function lakeTableColumns(source: LakeViewSource): { name: string; type: 
 /**
  * A DuckDB relation over a local copy of the lake that reads what the Glue table reads: read_json over `glob`
  * (the topic's directory, four partition levels, then `*.json`) with the same columns, and the hourly
- * partitions (year, month, day, hour) as columns.
+ * partitions (year, month, day, hour) as columns, strings as in Glue (no autocast: `month=01` stays `01`).
  */
 export function duckdbLakeRelation(glob: string, source: LakeViewSource): string {
   const columns = tableColumns(source)
     .map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(duckdbStoredType(c.type, quoteIdent))}`)
     .join(", ");
-  return `read_json(${quoteLiteral(glob)}, format = 'newline_delimited', hive_partitioning = true, columns = {${columns}})`;
+  return `read_json(${quoteLiteral(glob)}, format = 'newline_delimited', hive_partitioning = true, hive_types_autocast = false, columns = {${columns}})`;
 }

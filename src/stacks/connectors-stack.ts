@@ -18,7 +18,11 @@ import { ReplicationSlotLifecycle } from "../constructs/postgres/replication-slo
 import { PrivateBucket } from "../constructs/storage/private-bucket";
 import { ConfigProblems } from "../errors";
 import { debeziumTopics } from "../kafka-connect/debezium-settings";
-import { SINK_JSON_LINES_CARRY_SCHEMA, TOPICS_DIR } from "../kafka-connect/s3-sink-settings";
+import {
+  SINK_JSON_LINES_CARRY_SCHEMA,
+  SINK_PARTITIONING,
+  TOPICS_DIR,
+} from "../kafka-connect/s3-sink-settings";
 import { type PluginArtifact, pluginWarnings } from "../plugins/inspect-plugin";
 import { canaryTableOf } from "../sql/capture-sql";
 import {
@@ -354,6 +358,8 @@ export class ConnectorsStack extends PipelineStack {
           jsonSchemas: SINK_JSON_LINES_CARRY_SCHEMA,
           keyColumns: columns?.filter((c) => c.primaryKey).map((c) => c.name),
           columns: columns?.map((c) => ({ name: c.name, type: c.type })),
+          // The Glue table's partition keys (LakeCatalog projects the same layout).
+          partitionKeys: SINK_PARTITIONING.fields,
         };
         return { topic, table, field: sourceField(config), source };
       }),

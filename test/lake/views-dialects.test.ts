@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ColumnBaseType } from "../../src/config/pipeline-config";
+import { SINK_PARTITIONING } from "../../src/kafka-connect/s3-sink-settings";
 import { DEBEZIUM_JSON_TYPES, lakeColumnType, type ViewType } from "../../src/sql/lake-types";
 import {
   changesViewSql,
@@ -30,12 +31,14 @@ const TYPED: LakeViewSource = {
     { name: "born", type: { base: "date", arrayDimensions: 0 } },
     { name: "tags", type: { base: "text", arrayDimensions: 1 } },
   ],
+  partitionKeys: SINK_PARTITIONING.fields,
 };
 
 const UNTYPED: LakeViewSource = {
   relation: '"cdc_lake"."demo_app_orders"',
   jsonSchemas: true,
   keyColumns: ["tenant", "order_id"],
+  partitionKeys: SINK_PARTITIONING.fields,
 };
 
 /** A quoted path (`"e"."after"."x"`) and a quoted literal: the only arguments the dialect functions get. */
@@ -171,7 +174,11 @@ WHERE "_cdc_rank" = 1 AND "_cdc_op" <> 'd'`);
   CAST(date_add('microsecond', "e"."after"."opened_at", TIMESTAMP '1970-01-01 00:00:00.000000') AS timestamp(6)) AS "after_opened_at",
   CAST(date_add('millisecond', "e"."after"."seen_at", TIMESTAMP '1970-01-01 00:00:00.000') AS timestamp(3)) AS "after_seen_at",
   CAST(date_add('day', "e"."after"."born", DATE '1970-01-01') AS date) AS "after_born",
-  CAST("e"."after"."tags" AS array(varchar)) AS "after_tags"
+  CAST("e"."after"."tags" AS array(varchar)) AS "after_tags",
+  "e"."year" AS "year",
+  "e"."month" AS "month",
+  "e"."day" AS "day",
+  "e"."hour" AS "hour"
 FROM "cdc_lake"."demo_public_accounts" AS "e"`);
   });
 
@@ -206,7 +213,11 @@ WHERE "_cdc_rank" = 1 AND "_cdc_op" <> 'd'`);
   CAST("e"."payload"."source"."lsn" AS bigint) AS "lsn",
   CAST("e"."payload"."ts_ms" AS bigint) AS "ts_ms",
   CAST("e"."payload"."before" AS map(varchar,varchar)) AS "before",
-  CAST("e"."payload"."after" AS map(varchar,varchar)) AS "after"
+  CAST("e"."payload"."after" AS map(varchar,varchar)) AS "after",
+  "e"."year" AS "year",
+  "e"."month" AS "month",
+  "e"."day" AS "day",
+  "e"."hour" AS "hour"
 FROM "cdc_lake"."demo_app_orders" AS "e"`);
   });
 
@@ -229,15 +240,25 @@ FROM "cdc_lake"."demo_app_orders" AS "e"`);
       { name: "ts_ms", type: "bigint" },
       { name: "before", type: "map(varchar,varchar)" },
       { name: "after", type: "map(varchar,varchar)" },
+      // The partition keys, as the table has them: filters on them prune folders.
+      { name: "year", type: "varchar" },
+      { name: "month", type: "varchar" },
+      { name: "day", type: "varchar" },
+      { name: "hour", type: "varchar" },
     ]);
-    // Each listed type is the one the SQL casts that column to.
+    // Each listed type is the one the SQL casts that column to; a partition key (a string) is not cast.
     for (const source of [TYPED, UNTYPED])
       for (const [kind, render] of [
         ["current-state", currentStateViewSql],
         ["changes", changesViewSql],
       ] as const) {
         const sql = render(source, "athena");
-        for (const c of viewColumns(source, kind)) expect(sql).toContain(` AS ${c.type}) AS "${c.name}"`);
+        for (const c of viewColumns(source, kind))
+          expect(sql).toContain(
+            SINK_PARTITIONING.fields.some((f) => f === c.name)
+              ? `  "e"."${c.name}" AS "${c.name}"`
+              : ` AS ${c.type}) AS "${c.name}"`,
+          );
       }
   });
 });
@@ -265,7 +286,7 @@ describe("lake tables: the Glue columns", () => {
 
   it("reads the same columns in DuckDB", () => {
     expect(duckdbLakeRelation("/lake/cdc/demo.app.orders/*/*/*/*/*.json", UNTYPED)).toBe(
-      "read_json('/lake/cdc/demo.app.orders/*/*/*/*/*.json', format = 'newline_delimited', hive_partitioning = true, " +
+      "read_json('/lake/cdc/demo.app.orders/*/*/*/*/*.json', format = 'newline_delimited', hive_partitioning = true, hive_types_autocast = false, " +
         `columns = {'payload': 'STRUCT("before" MAP(VARCHAR, VARCHAR), "after" MAP(VARCHAR, VARCHAR), "source" STRUCT("lsn" BIGINT, "ts_ms" BIGINT), "op" VARCHAR, "ts_ms" BIGINT)'})`,
     );
   });
@@ -366,6 +387,19 @@ describe("lake views: refusals", () => {
     };
     expect(() => changesViewSql(clash, "athena")).toThrow(
       'lake view column got "_cdc_lsn"; expected a name not starting with _cdc_ (the views\' metadata columns use that prefix): rename the column',
+    );
+  });
+
+  it("fails if a partition key is repeated or takes a name the changes view already has", () => {
+    expect(() => changesViewSql({ ...UNTYPED, partitionKeys: ["year", "year"] }, "athena")).toThrow(
+      "lake view partition keys got year, year; expected each partition key once",
+    );
+    expect(() => changesViewSql({ ...UNTYPED, partitionKeys: ["year", "after"] }, "athena")).toThrow(
+      'changes view got two columns named "after"; expected distinct names: rename the table\'s column (the view ' +
+        "adds operation, event_time, lsn, ts_ms, before_<column>, after_<column> and the partition keys)",
+    );
+    expect(() => changesViewSql({ ...UNTYPED, partitionKeys: ["year\u0000"] }, "athena")).toThrow(
+      "partition key holds U+0000, which no generated SQL may carry",
     );
   });
 

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SINK_PARTITIONING } from "../../src/kafka-connect/s3-sink-settings";
 import { type Column, renderColumns } from "../../src/sql/columns";
 import {
   changesViewSql,
@@ -152,7 +153,13 @@ describeWithPostgres("lake views on DuckDB over Debezium events of PostgreSQL 15
   });
   const rootOf = (jsonSchemas: boolean) => join(lake, jsonSchemas ? "with-schemas" : "plain");
   const source = (identity: Identity, jsonSchemas: boolean, typed = true): LakeViewSource => {
-    const base = { relation: "", jsonSchemas, keyColumns: ["id"], ...(typed ? { columns: COLUMNS } : {}) };
+    const base = {
+      relation: "",
+      jsonSchemas,
+      keyColumns: ["id"],
+      partitionKeys: SINK_PARTITIONING.fields,
+      ...(typed ? { columns: COLUMNS } : {}),
+    };
     const glob = join(rootOf(jsonSchemas), "cdc", topicOf(TABLES[identity]), "*", "*", "*", "*", "*.json");
     return { ...base, relation: duckdbLakeRelation(glob, base) };
   };
@@ -375,6 +382,23 @@ describeWithPostgres("lake views on DuckDB over Debezium events of PostgreSQL 15
           "BIGINT",
           "BIGINT",
         ]);
+        // The folder of each event, as strings the sink wrote (zero-padded), and a filter on them reads one day.
+        expect(described.slice(-4).map((c) => [c.column_name, c.column_type])).toEqual(
+          SINK_PARTITIONING.fields.map((f) => [f, "VARCHAR"]),
+        );
+        const folders = await query(
+          `SELECT ts_ms, concat('year=', "year", '/month=', "month", '/day=', "day", '/hour=', "hour") AS folder FROM ${view} ORDER BY lsn, ts_ms`,
+        );
+        expect(folders.map((r) => r.folder)).toEqual(events[identity].map((e) => hourPartition(e.ts_ms)));
+        const newYearsDay = await query(
+          `SELECT count(*) AS n FROM ${view} WHERE "year" = '2025' AND "month" = '01' AND "day" = '01'`,
+        );
+        const expected = events[identity].filter((e) =>
+          hourPartition(e.ts_ms).startsWith("year=2025/month=01/day=01/"),
+        );
+        expect(expected.length).toBeGreaterThan(0);
+        expect(expected.length).toBeLessThan(events[identity].length);
+        expect(newYearsDay).toEqual([{ n: String(expected.length) }]);
       });
 
   for (const jsonSchemas of [false, true])
@@ -436,6 +460,7 @@ describe("lake views on DuckDB: which event of a row is the latest", () => {
           { name: "id", type: { base: "integer", arrayDimensions: 0 } },
           { name: "name", type: { base: "text", arrayDimensions: 0 } },
         ],
+        partitionKeys: SINK_PARTITIONING.fields,
       };
       const glob = join(dir, "cdc", "demo.public.order", "*", "*", "*", "*", "*.json");
       const sql = currentStateViewSql({ ...base, relation: duckdbLakeRelation(glob, base) }, "duckdb");

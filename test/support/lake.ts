@@ -2,6 +2,7 @@
 import { Naming } from "../../src/config/naming";
 import type { PipelineConfig } from "../../src/config/pipeline-config";
 import { debeziumTopics } from "../../src/kafka-connect/debezium-settings";
+import { SINK_PARTITIONING } from "../../src/kafka-connect/s3-sink-settings";
 import { canaryTableOf } from "../../src/sql/capture-sql";
 import type { LakeViewSource } from "../../src/sql/lake-views";
 
@@ -33,6 +34,7 @@ export function expectedLakeTables(config: PipelineConfig): ExpectedLakeTable[] 
         jsonSchemas: false,
         keyColumns: columns?.filter((c) => c.primaryKey).map((c) => c.name),
         columns: columns?.map((c) => ({ name: c.name, type: c.type })),
+        partitionKeys: SINK_PARTITIONING.fields,
       };
       return { topic, name, source, hasKey: (columns ?? []).some((c) => c.primaryKey) };
     });

@@ -197,7 +197,7 @@ describe.each(PROFILES)("%s: the views", (file) => {
   const naming = new Naming(config.project, config.environment);
   const env = `${config.environment}-connectors`;
   const expected = expectedTables(config);
-  const { views } = lakeResources(stack);
+  const { tables, views } = lakeResources(stack);
 
   it("has a changes view per captured table, and a current-state view per table with a known key", () => {
     const names = expected.flatMap((t) => [
@@ -249,6 +249,11 @@ describe.each(PROFILES)("%s: the views", (file) => {
         expect(view.description).toMatch(
           kind === "current" ? /^The rows of .* as they are now/ : /^Every change of /,
         );
+        // The changes view ends with the table's partition keys, as strings: filters on them prune folders.
+        if (kind === "changes")
+          expect(view.columns.slice(-tables.partition_keys.length)).toEqual(
+            tables.partition_keys.map((k: { name: string }) => ({ name: k.name, type: "string" })),
+          );
       }
     }
   });
@@ -765,7 +770,12 @@ describe("lake names", () => {
     topic,
     table: { schema: topic.split(".")[1] as string, table: topic.split(".")[2] as string },
     field: "capture.tables",
-    source: { relation: '"d"."t"', jsonSchemas: false, keyColumns: keys } as LakeViewSource,
+    source: {
+      relation: '"d"."t"',
+      jsonSchemas: false,
+      keyColumns: keys,
+      partitionKeys: [],
+    } as LakeViewSource,
   });
 
   it("are the topic, lowercase, with . and - as _", () => {
