@@ -9,7 +9,7 @@
  *
  * AWS: SDK v3 clients in the config's region with the SDK's default credentials chain (AWS_PROFILE,
  * environment, SSO, instance role…). Their endpoints honor AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>
- * (_KAFKACONNECT, _CLOUDWATCH_LOGS, _S3, _SECRETS_MANAGER): @smithy/core 3.41.1, which these clients use,
+ * (_KAFKACONNECT, _CLOUDWATCH_LOGS, _S3, _SECRETS_MANAGER, _ATHENA): @smithy/core 3.41.1, which these clients use,
  * reads them in getEndpointUrlConfig (dist-es/submodules/endpoints/middleware-endpoint/adaptors/
  * getEndpointUrlConfig.js: `AWS_ENDPOINT_URL_` + the serviceId's words upper-cased, then AWS_ENDPOINT_URL),
  * unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is set; test/verify/verify-cli.test.ts runs this script so.
@@ -20,6 +20,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { AthenaClient } from "@aws-sdk/client-athena";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { KafkaConnectClient } from "@aws-sdk/client-kafkaconnect";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -154,6 +155,7 @@ async function main(): Promise<number> {
         kafkaConnect: new KafkaConnectClient({ region }),
         logs: new CloudWatchLogsClient({ region }),
         s3: new S3Client({ region }),
+        athena: new AthenaClient({ region }),
       },
       readSecret: secretsManagerReader(new SecretsManagerClient({ region })),
       sourceOps: { checkSource, writeCanary, canaryTokenIn },

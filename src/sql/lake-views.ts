@@ -163,13 +163,13 @@ function checked(source: LakeViewSource): {
 }
 
 /** The relation, checked: it is SQL the caller quoted, so only refuse what no generated SQL may carry. */
-function relationOf(source: LakeViewSource): string {
-  assertSafeText(source.relation, "relation");
-  if (source.relation.trim() === "")
+function checkedRelation(relation: string): string {
+  assertSafeText(relation, "relation");
+  if (relation.trim() === "")
     throw new Error(
       "lake view relation got an empty string; expected a quoted table or a read_json(...) call",
     );
-  return source.relation;
+  return relation;
 }
 
 /** `"e"."op"`, or `"e"."payload"."op"` when the lines carry their schema. */
@@ -328,7 +328,7 @@ export function currentStateViewSql(source: LakeViewSource, dialect: SqlDialect)
     `${selectList(columns, d, "    ")},`,
     `    ${op} AS ${quoteIdent(`${META_PREFIX}op`)},`,
     `    row_number() OVER (PARTITION BY ${partition} ORDER BY ${event.lsn()} DESC, ${event.tsMs()} DESC) AS ${quoteIdent(`${META_PREFIX}rank`)}`,
-    `  FROM ${relationOf(source)} AS ${quoteIdent("e")}`,
+    `  FROM ${checkedRelation(source.relation)} AS ${quoteIdent("e")}`,
     `  WHERE ${op} IN ('c', 'u', 'd', 'r')`,
     `) AS ${quoteIdent("latest")}`,
     `WHERE ${quoteIdent(`${META_PREFIX}rank`)} = 1 AND ${quoteIdent(`${META_PREFIX}op`)} <> 'd'`,
@@ -347,7 +347,7 @@ export function changesViewSql(source: LakeViewSource, dialect: SqlDialect): str
   return [
     "SELECT",
     selectList(changesColumns(source), d, "  "),
-    `FROM ${relationOf(source)} AS ${quoteIdent("e")}`,
+    `FROM ${checkedRelation(source.relation)} AS ${quoteIdent("e")}`,
   ].join("\n");
 }
 
@@ -411,4 +411,40 @@ export function duckdbLakeRelation(glob: string, source: LakeViewSource): string
     .map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(duckdbStoredType(c.type, quoteIdent))}`)
     .join(", ");
   return `read_json(${quoteLiteral(glob)}, format = 'newline_delimited', hive_partitioning = true, hive_types_autocast = false, columns = {${columns}})`;
+}
+
+/** What verify reads back through the lake's catalog: its canary change, in one folder of the canary's topic. */
+export interface CanaryQuery {
+  /** The canary table's changes view, quoted: `"db"."<view>"`, or a DuckDB relation in tests. */
+  readonly relation: string;
+  /** The folder the canary's object is in: each partition key and its value (`["year", "2026"]`…). */
+  readonly folder: readonly (readonly [string, string])[];
+  /** The token verify wrote in the canary row's `token` column. */
+  readonly token: string;
+}
+
+/**
+ * The canary's change through its changes view: operation, commit time and token, filtered on the folder (so
+ * Athena reads that one folder, through the table's partition projection) and on the token. The canary's
+ * columns are not in the config, so its rows are string maps (`after['token']`).
+ */
+export function canaryQuerySql(query: CanaryQuery, dialect: SqlDialect): string {
+  const d = DIALECTS[dialect];
+  assertSafeText(query.token, "canary token");
+  if (query.folder.length === 0)
+    throw new Error("canary query got no folder; expected the partition keys of the canary's object");
+  const folder = query.folder.map(([key, value]) => {
+    assertSafeText(key, "partition key");
+    if (!/^\d+$/.test(value))
+      throw new Error(
+        `canary query got ${JSON.stringify(value)} for partition ${key}; expected digits (the sink's folders)`,
+      );
+    return `${quoteIdent(key)} = ${quoteLiteral(value)}`;
+  });
+  const token = d.mapGet(quoteIdent("after"), quoteLiteral("token"));
+  return [
+    `SELECT ${quoteIdent("operation")}, ${quoteIdent("event_time")}, ${token} AS ${quoteIdent("token")}`,
+    `FROM ${checkedRelation(query.relation)}`,
+    `WHERE ${[...folder, `${token} = ${quoteLiteral(query.token)}`].join(" AND ")}`,
+  ].join("\n");
 }

@@ -87,6 +87,8 @@ export async function awaitCanary(o: ArrivalOptions): Promise<CheckResult> {
               data: {
                 latencyMs,
                 key: object.key,
+                token,
+                topic: o.canary.topic,
                 lastModifiedLatencyMs: object.lastModified.getTime() - writtenAt,
                 objectsRead: read.size,
               },

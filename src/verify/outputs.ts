@@ -52,6 +52,8 @@ export interface VerifyOutputs {
   readonly debeziumConnectorArns: Readonly<Record<string, string>>;
   readonly sinkConnectorArn: string;
   readonly changeTopics: readonly string[];
+  /** With query.enabled: the lake's Glue database and Athena workgroup (connectors `lake_database`, `athena_workgroup`). */
+  readonly lakeQuery?: { readonly database: string; readonly workgroup: string } | undefined;
 }
 
 const STACKS: readonly StackKind[] = ["platform", "database", "connectors"];
@@ -280,6 +282,12 @@ export function verifyOutputsOf(
       get("connectors", "s3_sink_connector_arn"),
     ),
     changeTopics: topics as string[],
+    lakeQuery: config.query.enabled
+      ? {
+          database: string("connectors", "lake_database", get("connectors", "lake_database")),
+          workgroup: string("connectors", "athena_workgroup", get("connectors", "athena_workgroup")),
+        }
+      : undefined,
   };
 }
 

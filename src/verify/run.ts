@@ -1,9 +1,11 @@
 /**
  * `npm run verify`'s order of work, in pipeline order: per source its logins and checks (source-checks.ts),
- * the connectors, the lake, then end to end (per source: a canary row written, then awaited in S3). A
+ * the connectors, the lake, then end to end (per source: a canary row written, awaited in S3, then read back
+ * through Athena when the lake is queryable). A
  * progress line per step goes to `progress` (stderr); the results come back for the verdict table (stdout) or
  * --json. What does what lives in the modules named here; this file only orders them.
  */
+import type { AthenaClient } from "@aws-sdk/client-athena";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { KafkaConnectClient } from "@aws-sdk/client-kafkaconnect";
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -15,6 +17,7 @@ import { type ArrivalOptions, awaitCanary, type CanaryWrite, type HowFar } from 
 import { type CheckResult, holds, result, type Verdict } from "./check";
 import { type ConnectorTarget, checkConnectors } from "./connector-checks";
 import { checkLake, type LakeTopic } from "./lake-checks";
+import { queryCanary } from "./lake-query";
 import { sourceKey, type VerifyOutputs } from "./outputs";
 import { currentWalLsn, slotProgress } from "./slot-progress";
 import type { SourceTarget } from "./source-target";
@@ -41,6 +44,8 @@ export interface VerifyRun {
     readonly kafkaConnect: KafkaConnectClient;
     readonly logs: CloudWatchLogsClient;
     readonly s3: S3Client;
+    /** For the canary's read-back through the lake's catalog (with query.enabled). */
+    readonly athena: AthenaClient;
   };
   readonly readSecret: SecretReader;
   readonly sourceOps: SourceOperations;
@@ -122,9 +127,53 @@ export async function runVerify(run: VerifyRun): Promise<CheckResult[]> {
   );
   const sinkRunning = connectorResults.find((_, i) => connectors[i]?.kind === "s3-sink")?.verdict === "pass";
   for (const source of resolved) {
-    results.push(await endToEnd(run, source, connectors, connectorResults, sinkRunning));
+    const arrival = await endToEnd(run, source, connectors, connectorResults, sinkRunning);
+    results.push(arrival);
+    const query = run.outputs.lakeQuery;
+    if (query) results.push(await readBack(run, source, query, arrival));
   }
   return results;
+}
+
+/** The canary that reached S3, read back with Athena (lake-query.ts); skipped when it did not arrive. */
+async function readBack(
+  run: VerifyRun,
+  source: ResolvedSource,
+  query: { readonly database: string; readonly workgroup: string },
+  arrival: CheckResult,
+): Promise<CheckResult> {
+  const key = arrival.data?.key;
+  const token = arrival.data?.token;
+  const topic = arrival.data?.topic;
+  if (
+    arrival.verdict !== "pass" ||
+    typeof key !== "string" ||
+    typeof token !== "string" ||
+    typeof topic !== "string"
+  )
+    return result(
+      "end-to-end",
+      "canary-query",
+      "skip",
+      `source ${source.name}: not attempted, the canary did not reach S3`,
+      {
+        source: source.name,
+        fix: "see canary-arrival above",
+      },
+    );
+  run.progress(`  ${source.name}: reading canary ${token} back with Athena (workgroup ${query.workgroup})`);
+  return queryCanary({
+    athena: run.clients.athena,
+    database: query.database,
+    workgroup: query.workgroup,
+    view: run.naming.lakeView(topic, "changes"),
+    objectKey: key,
+    token,
+    source: source.name,
+    timeoutMs: run.timeoutMs,
+    now: run.now,
+    sleep: run.sleep,
+  });
 }
 
 async function endToEnd(

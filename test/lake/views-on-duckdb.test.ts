@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SINK_PARTITIONING } from "../../src/kafka-connect/s3-sink-settings";
 import { type Column, renderColumns } from "../../src/sql/columns";
 import {
+  canaryQuerySql,
   changesViewSql,
   currentStateViewSql,
   duckdbLakeRelation,
@@ -19,6 +20,7 @@ import {
   viewColumns,
 } from "../../src/sql/lake-views";
 import { quoteIdent } from "../../src/sql/quote";
+import { folderOf } from "../../src/verify/lake-query";
 import { describeWithPostgres } from "../support/pg-tier";
 import { ThrowawayPostgres } from "../support/postgres";
 import {
@@ -471,6 +473,67 @@ describe("lake views on DuckDB: which event of a row is the latest", () => {
         { id: 1, name: "changed at the snapshot's LSN", _cdc_lsn: "100" },
         { id: 3, name: "newer LSN", _cdc_lsn: "130" },
       ]);
+    } finally {
+      duck.closeSync();
+      instance.closeSync();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the canary query verify sends Athena, run on DuckDB", () => {
+  it("finds the canary's change by its folder and token, and nothing for another folder or token", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cdc-lake-canary-"));
+    const instance = await DuckDBInstance.create(":memory:");
+    const duck = await instance.connect();
+    try {
+      // The canary table (id, token, written_at): its columns are not in the config, so its rows are maps.
+      const change = (op: "c" | "u", token: string, tsMs: number) => ({
+        before: null,
+        after: { id: 1, token, written_at: tsMs * 1000 },
+        source: { lsn: tsMs, ts_ms: tsMs },
+        op,
+        ts_ms: tsMs,
+        transaction: null,
+      });
+      const first = Date.UTC(2026, 11, 2, 23, 58);
+      const second = Date.UTC(2026, 11, 3, 0, 3);
+      const records = [change("c", "token-1", first), change("u", "token-2", second)].map((e) => ({
+        line: JSON.stringify(e),
+        recordTimeMs: e.ts_ms + 2_000,
+      }));
+      const topic = "demo.cdc.cdc_lake_canary";
+      const [firstKey, secondKey] = writeSinkFiles(dir, topic, records, 10);
+      const base = {
+        relation: "",
+        jsonSchemas: false,
+        keyColumns: ["id"],
+        partitionKeys: SINK_PARTITIONING.fields,
+      };
+      const glob = join(dir, "cdc", topic, "*", "*", "*", "*", "*.json");
+      await duck.run(
+        `CREATE VIEW canary_changes AS ${changesViewSql({ ...base, relation: duckdbLakeRelation(glob, base) }, "duckdb")}`,
+      );
+      const run = async (key: string | undefined, token: string) =>
+        (
+          await duck.runAndReadAll(
+            canaryQuerySql({ relation: "canary_changes", folder: folderOf(key ?? ""), token }, "duckdb"),
+          )
+        ).getRowObjectsJson();
+      expect(folderOf(secondKey ?? "")).toEqual([
+        ["year", "2026"],
+        ["month", "12"],
+        ["day", "03"],
+        ["hour", "00"],
+      ]);
+      expect(await run(secondKey, "token-2")).toEqual([
+        { operation: "update", event_time: "2026-12-03 00:03:00", token: "token-2" },
+      ]);
+      expect(await run(firstKey, "token-1")).toEqual([
+        { operation: "insert", event_time: "2026-12-02 23:58:00", token: "token-1" },
+      ]);
+      expect(await run(firstKey, "token-2")).toEqual([]);
+      expect(await run(secondKey, "token-3")).toEqual([]);
     } finally {
       duck.closeSync();
       instance.closeSync();

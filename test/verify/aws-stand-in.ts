@@ -1,8 +1,11 @@
 /**
  * A local stand-in for the AWS JSON APIs verify calls, on one HTTP endpoint (AWS_ENDPOINT_URL): MSK Connect's
- * DescribeConnector (REST JSON, `GET /v1/connectors/{connectorArn}`), CloudWatch Logs' FilterLogEvents and
- * Secrets Manager's GetSecretValue (JSON 1.1, told apart by X-Amz-Target). Signatures are not checked.
+ * DescribeConnector (REST JSON, `GET /v1/connectors/{connectorArn}`), CloudWatch Logs' FilterLogEvents,
+ * Secrets Manager's GetSecretValue and Athena's StartQueryExecution, GetQueryExecution, GetQueryResults and
+ * StopQueryExecution (JSON 1.1, told apart by X-Amz-Target). Signatures are not checked. Athena's queries
+ * are answered by `state.athena`, which a test sets (test/verify/athena-on-duckdb.ts runs them on DuckDB).
  * @see https://docs.aws.amazon.com/MSKC/latest/mskc/API_DescribeConnector.html
+ * @see https://docs.aws.amazon.com/athena/latest/APIReference/API_GetQueryResults.html
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,7 +17,15 @@ export interface AwsState {
   readonly logs: Map<string, string[]>;
   /** Secret ARN → SecretString. */
   readonly secrets: Map<string, string>;
+  /** Athena: runs a query (its text, workgroup, database); rows with the column names first, or an error. */
+  athena?: AthenaResponder | undefined;
 }
+
+export type AthenaResponder = (query: {
+  readonly sql: string;
+  readonly workgroup: string;
+  readonly database: string;
+}) => Promise<{ readonly rows: string[][]; readonly scannedBytes: number } | { readonly error: string }>;
 
 export interface AwsStandIn {
   readonly endpoint: string;
@@ -27,6 +38,8 @@ export interface AwsStandIn {
 export async function startAws(): Promise<AwsStandIn> {
   const state: AwsState = { connectors: new Map(), logs: new Map(), secrets: new Map() };
   const calls: string[] = [];
+  const queries = new Map<string, Promise<{ rows: string[][]; scannedBytes: number } | { error: string }>>();
+  const finished = new Map<string, { rows: string[][]; scannedBytes: number } | { error: string }>();
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
     const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
@@ -72,6 +85,52 @@ export async function startAws(): Promise<AwsStandIn> {
         });
       }
       return send(200, { ARN: input.SecretId, Name: input.SecretId, SecretString: secret, VersionId: "v1" });
+    }
+    if (target === "AmazonAthena.StartQueryExecution") {
+      calls.push(`StartQueryExecution ${input.WorkGroup} ${input.QueryExecutionContext?.Database}`);
+      const responder = state.athena;
+      if (!responder)
+        return send(400, { __type: "InvalidRequestException", message: "the stand-in has no Athena" });
+      const id = `q-${queries.size + 1}`;
+      const run = responder({
+        sql: input.QueryString,
+        workgroup: input.WorkGroup,
+        database: input.QueryExecutionContext?.Database,
+      }).catch((error: unknown) => ({ error: String(error) }));
+      queries.set(id, run);
+      void run.then((r) => finished.set(id, r));
+      return send(200, { QueryExecutionId: id });
+    }
+    if (target === "AmazonAthena.GetQueryExecution") {
+      calls.push(`GetQueryExecution ${input.QueryExecutionId}`);
+      if (!queries.has(input.QueryExecutionId))
+        return send(400, { __type: "InvalidRequestException", message: "QueryExecution not found" });
+      const done = finished.get(input.QueryExecutionId);
+      const Status = !done
+        ? { State: "RUNNING" }
+        : "error" in done
+          ? { State: "FAILED", AthenaError: { ErrorCategory: 2, ErrorMessage: done.error } }
+          : { State: "SUCCEEDED" };
+      return send(200, {
+        QueryExecution: {
+          QueryExecutionId: input.QueryExecutionId,
+          Status,
+          Statistics: { DataScannedInBytes: done && !("error" in done) ? done.scannedBytes : 0 },
+        },
+      });
+    }
+    if (target === "AmazonAthena.GetQueryResults") {
+      calls.push(`GetQueryResults ${input.QueryExecutionId}`);
+      const done = finished.get(input.QueryExecutionId);
+      if (!done || "error" in done)
+        return send(400, { __type: "InvalidRequestException", message: "Query has not yet finished" });
+      return send(200, {
+        ResultSet: { Rows: done.rows.map((r) => ({ Data: r.map((v) => ({ VarCharValue: v })) })) },
+      });
+    }
+    if (target === "AmazonAthena.StopQueryExecution") {
+      calls.push(`StopQueryExecution ${input.QueryExecutionId}`);
+      return send(200, {});
     }
     send(400, {
       __type: "UnknownOperationException",

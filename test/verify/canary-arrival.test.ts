@@ -78,7 +78,14 @@ describe("end-to-end: canary-arrival", () => {
       verdict: "pass",
       source: "managed",
       detail: `canary ${TOKEN} reached s3://lake/${PREFIX} in 15.5 s (year=2026/month=03/day=01/hour=12/${TOPIC}+0+0000000009.json)`,
-      data: { latencyMs: 15_500, key, lastModifiedLatencyMs: 14_000, objectsRead: 2 },
+      data: {
+        latencyMs: 15_500,
+        key,
+        token: TOKEN,
+        topic: TOPIC,
+        lastModifiedLatencyMs: 14_000,
+        objectsRead: 2,
+      },
     });
     // Listed from an hour before the write, and each object newer than the write read once.
     const lists = s3.requests.filter((q) => q.includes("list-type=2"));

@@ -47,6 +47,8 @@ export function demoOutputs(
       debezium_connector_arns: { managed: DEBEZIUM_ARN },
       s3_sink_connector_arn: SINK_ARN,
       change_topics: ["cdc-lake-demo.public.student", "cdc-lake-demo.cdc.cdc_lake_canary"],
+      lake_database: "cdc_lake_demo_lake",
+      athena_workgroup: "cdc-lake-demo-lake",
     },
   };
 }

@@ -42,6 +42,7 @@ const EXPECTED: VerifyOutputs = {
   debeziumConnectorArns: { managed: DEBEZIUM_ARN },
   sinkConnectorArn: SINK_ARN,
   changeTopics: ["cdc-lake-demo.public.student", "cdc-lake-demo.cdc.cdc_lake_canary"],
+  lakeQuery: { database: "cdc_lake_demo_lake", workgroup: "cdc-lake-demo-lake" },
 };
 
 let dir: string;
@@ -116,6 +117,18 @@ describe("--outputs <file>", () => {
       `demo-database: no output "sources" in ${file} (demo-database); expected it once the stack is applied: ` +
         "apply the database stack first (npm run deploy -- apply demo-database)",
     );
+  });
+
+  it("reads the lake's database and workgroup only when query.enabled, and then requires them", () => {
+    const data = demoOutputs();
+    delete data["demo-connectors"]?.athena_workgroup;
+    const file = writeJson("no-workgroup.json", data);
+    expect(errorOf(() => verifyOutputsOf(readOutputsFile(file, naming), config, naming))).toBe(
+      `demo-connectors: no output "athena_workgroup" in ${file} (demo-connectors); expected it once the stack is applied: ` +
+        "apply the connectors stack first (npm run deploy -- apply demo-connectors)",
+    );
+    const noQuery = { ...config, query: { ...config.query, enabled: false } };
+    expect(verifyOutputsOf(readOutputsFile(file, naming), noQuery, naming).lakeQuery).toBeUndefined();
   });
 
   it("fails naming a mistyped value: got X; expected Y", () => {

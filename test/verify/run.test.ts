@@ -1,6 +1,12 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+} from "@aws-sdk/client-athena";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeConnectorCommand, KafkaConnectClient } from "@aws-sdk/client-kafkaconnect";
 import { mockClient } from "aws-sdk-client-mock";
@@ -38,9 +44,11 @@ const CANARY_KEY = `cdc/${CANARY_TOPIC}/year=2026/month=03/day=01/hour=10/${CANA
 
 const kafkaConnect = mockClient(KafkaConnectClient);
 const logs = mockClient(CloudWatchLogsClient);
+const athena = mockClient(AthenaClient);
 afterAll(() => {
   kafkaConnect.restore();
   logs.restore();
+  athena.restore();
 });
 
 describe("npm run verify's order of work (run.ts)", () => {
@@ -59,6 +67,27 @@ describe("npm run verify's order of work (run.ts)", () => {
     logs.reset();
     kafkaConnect.on(DescribeConnectorCommand).resolves({ connectorState: "RUNNING" });
     logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    athena.reset();
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "q-1" });
+    athena.on(GetQueryExecutionCommand).resolves({
+      QueryExecution: { Status: { State: "SUCCEEDED" }, Statistics: { DataScannedInBytes: 812 } },
+    });
+    athena.on(GetQueryResultsCommand).resolves({
+      ResultSet: {
+        Rows: [
+          {
+            Data: [{ VarCharValue: "operation" }, { VarCharValue: "event_time" }, { VarCharValue: "token" }],
+          },
+          {
+            Data: [
+              { VarCharValue: "update" },
+              { VarCharValue: "2026-03-01 10:30:00.000" },
+              { VarCharValue: TOKEN },
+            ],
+          },
+        ],
+      },
+    });
     t = T0;
     sleeps = 0;
     calls = [];
@@ -104,6 +133,7 @@ describe("npm run verify's order of work (run.ts)", () => {
         kafkaConnect: new KafkaConnectClient({ region: "us-east-1" }),
         logs: new CloudWatchLogsClient({ region: "us-east-1" }),
         s3: s3.client,
+        athena: new AthenaClient({ region: "us-east-1" }),
       },
       readSecret: async (id) => {
         calls.push(`secret ${id === MASTER_SECRET_ARN ? "master" : "cdc"}`);
@@ -137,6 +167,7 @@ describe("npm run verify's order of work (run.ts)", () => {
       "lake lake-objects managed pass",
       "lake lake-objects managed warn",
       "end-to-end canary-arrival managed pass",
+      "end-to-end canary-query managed pass",
     ]);
     expect(calls).toEqual([
       "secret master",
@@ -155,14 +186,30 @@ describe("npm run verify's order of work (run.ts)", () => {
       "verify [4/4] end to end: a canary per source, awaited up to 30 s each",
       "  managed: writing a canary row",
       `  managed: canary ${TOKEN} written; awaiting it under topic ${CANARY_TOPIC}`,
+      `  managed: reading canary ${TOKEN} back with Athena (workgroup cdc-lake-demo-lake)`,
+    ]);
+    // The canary's own folder and token, in the canary table's changes view, in the pipeline's workgroup.
+    expect(athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        QueryString:
+          'SELECT "operation", "event_time", element_at("after", \'token\') AS "token"\n' +
+          'FROM "cdc_lake_demo_lake"."cdc_lake_demo_cdc_cdc_lake_canary_changes"\n' +
+          `WHERE "year" = '2026' AND "month" = '03' AND "day" = '01' AND "hour" = '10' AND element_at("after", 'token') = '${TOKEN}'`,
+        WorkGroup: "cdc-lake-demo-lake",
+        QueryExecutionContext: { Catalog: "AwsDataCatalog", Database: "cdc_lake_demo_lake" },
+      },
     ]);
     expect(results.at(-1)?.detail).toBe(
+      `canary ${TOKEN} read back with Athena: update in cdc_lake_demo_lake.cdc_lake_demo_cdc_cdc_lake_canary_changes, ` +
+        "folder year=2026/month=03/day=01/hour=10, workgroup cdc-lake-demo-lake (812 B scanned in 0 ms)",
+    );
+    expect(results.at(-2)?.detail).toBe(
       `canary ${TOKEN} reached s3://${LAKE_BUCKET}/cdc/${CANARY_TOPIC}/ in 10.0 s (year=2026/month=03/day=01/hour=10/${CANARY_TOPIC}+0+0000000003.json)`,
     );
     expect(exitCodeOf(results)).toBe(0);
 
     const json = JSON.parse(jsonReport(results));
-    expect(json.summary).toEqual({ checks: 7, pass: 6, warn: 1, fail: 0, skip: 0, holds: true });
+    expect(json.summary).toEqual({ checks: 8, pass: 7, warn: 1, fail: 0, skip: 0, holds: true });
     expect(json.results[6].data.latencyMs).toBe(10_000);
 
     const table = verdictTable(results).split("\n");
@@ -176,7 +223,7 @@ describe("npm run verify's order of work (run.ts)", () => {
       `${" ".repeat(47)}fix: none needed before verify's first end-to-end step, which writes one; later, see that step's result`,
     );
     expect(table.at(-2)).toBe(
-      "verify: 7 checks: 6 pass, 1 warn, 0 fail, 0 skip: the pipeline holds (exit 0)",
+      "verify: 8 checks: 7 pass, 1 warn, 0 fail, 0 skip: the pipeline holds (exit 0)",
     );
   });
 
@@ -188,8 +235,19 @@ describe("npm run verify's order of work (run.ts)", () => {
       events: [{ message: "ERROR Connection refused: cdc-lake-demo-postgres:5432", timestamp: T0 }],
     });
     const results = await run();
-    expect(results.map((r) => r.verdict)).toEqual(["pass", "pass", "fail", "pass", "pass", "warn", "skip"]);
-    expect(results.at(-1)).toEqual({
+    expect(results.map((r) => r.verdict)).toEqual([
+      "pass",
+      "pass",
+      "fail",
+      "pass",
+      "pass",
+      "warn",
+      "skip",
+      "skip",
+    ]);
+    expect(results.at(-1)).toMatchObject({ check: "canary-query", verdict: "skip" });
+    expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(0);
+    expect(results.at(-2)).toEqual({
       stage: "end-to-end",
       check: "canary-arrival",
       verdict: "skip",
@@ -204,7 +262,7 @@ describe("npm run verify's order of work (run.ts)", () => {
       "\n                                                 ERROR Connection refused: cdc-lake-demo-postgres:5432\n",
     );
     expect(table.trimEnd().split("\n").at(-1)).toBe(
-      "verify: 7 checks: 4 pass, 1 warn, 1 fail, 1 skip: the pipeline does NOT hold (exit 1)",
+      "verify: 8 checks: 4 pass, 1 warn, 1 fail, 2 skip: the pipeline does NOT hold (exit 1)",
     );
   });
 
@@ -216,7 +274,7 @@ describe("npm run verify's order of work (run.ts)", () => {
         },
       }),
     });
-    expect(results.at(-1)).toEqual({
+    expect(results.at(-2)).toEqual({
       stage: "end-to-end",
       check: "canary-write",
       verdict: "fail",
@@ -230,7 +288,8 @@ describe("npm run verify's order of work (run.ts)", () => {
   it("reports how far the canary got at the deadline: the slot, the connectors, S3", async () => {
     sink = () => {};
     const results = await run();
-    const last = results.at(-1);
+    const last = results.at(-2);
+    expect(results.at(-1)).toMatchObject({ check: "canary-query", verdict: "skip" });
     expect(last?.verdict).toBe("fail");
     expect(last?.detail).toBe(
       `canary ${TOKEN} not under s3://${LAKE_BUCKET}/cdc/${CANARY_TOPIC}/ 30 s after it was written; ` +
@@ -258,8 +317,9 @@ describe("npm run verify's order of work (run.ts)", () => {
       "lake lake-objects pass",
       "lake lake-objects warn",
       "end-to-end canary-arrival skip",
+      "end-to-end canary-query skip",
     ]);
-    expect(results.at(-1)?.detail).toBe("source managed: not attempted, its logins were not read");
+    expect(results.at(-2)?.detail).toBe("source managed: not attempted, its logins were not read");
     expect(calls).toEqual([]);
   });
 

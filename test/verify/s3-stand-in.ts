@@ -30,6 +30,8 @@ export interface S3StandIn {
   /** Requests served, as `METHOD /path?query`. */
   readonly requests: string[];
   put(bucket: string, key: string, body: string, lastModified?: Date): void;
+  /** The objects of a bucket, key and text: what the Athena stand-in reads. */
+  objects(bucket: string): { readonly key: string; readonly text: string }[];
   close(): Promise<void>;
 }
 
@@ -70,6 +72,11 @@ export async function startS3(buckets: readonly string[]): Promise<S3StandIn> {
         etag: `"${createHash("md5").update(bytes).digest("hex")}"`,
       });
     },
+    objects: (bucket) =>
+      [...(store.get(bucket) ?? new Map<string, StoredObject>()).entries()].map(([key, o]) => ({
+        key,
+        text: o.body.toString("utf8"),
+      })),
     close: async () => {
       client.destroy();
       server.closeAllConnections();

@@ -1,8 +1,8 @@
 /**
  * One full passing `npm run verify` (the CLI, as a child process) against a real PostgreSQL 15 with the
  * demo's database stack applied, over TLS as the stack connects (sslmode=require), with local stand-ins for
- * AWS: Secrets Manager holds the master's and the CDC role's logins, MSK Connect says RUNNING, and the lake
- * is a local S3. Debezium and the S3 sink are stood in for by a reader of the pipeline's own slot: it
+ * AWS: Secrets Manager holds the master's and the CDC role's logins, MSK Connect says RUNNING, the lake
+ * is a local S3, and Athena is DuckDB over it, through the lake's views (athena-on-duckdb.ts). Debezium and the S3 sink are stood in for by a reader of the pipeline's own slot: it
  * consumes the slot's pgoutput changes (confirming them, as Debezium does) and writes each captured row's
  * change, as Debezium's JSON envelope, where the sink writes its topic (`cdc/<topic>/year=…/hour=…/`).
  */
@@ -25,6 +25,7 @@ import {
   tlsLikeRds,
 } from "../support/rds-emulation";
 import { DEMO_CONFIG, managedCapture, managedDatabase, synthesize } from "../support/synth";
+import { athenaOnDuckdb } from "./athena-on-duckdb";
 import { type AwsStandIn, startAws } from "./aws-stand-in";
 import { offlineAwsEnv, runVerifyCli } from "./cli-run";
 import {
@@ -129,6 +130,7 @@ describeWithPostgres("npm run verify on PostgreSQL: the demo pipeline holds end 
     aws.state.connectors.set(DEBEZIUM_ARN, "RUNNING");
     aws.state.connectors.set(SINK_ARN, "RUNNING");
     s3 = await startS3([LAKE_BUCKET]);
+    aws.state.athena = athenaOnDuckdb(config, s3, LAKE_BUCKET);
     dir = mkdtempSync(join(tmpdir(), "cdc-lake-verify-pg-"));
     writeFileSync(
       join(dir, "outputs.json"),
@@ -159,18 +161,19 @@ describeWithPostgres("npm run verify on PostgreSQL: the demo pipeline holds end 
     expect(run.code, `${rows.join("\n")}\n${run.stderr}`).toBe(0);
     expect(rows[0]).toBe("source credentials pass");
     expect(report.results.filter((r: any) => r.verdict !== "pass" && r.verdict !== "warn")).toEqual([]);
-    expect(rows.slice(-5)).toEqual([
+    expect(rows.slice(-6)).toEqual([
       "connectors connector-state pass",
       "connectors connector-state pass",
       "lake lake-objects pass",
       "lake lake-objects warn",
       "end-to-end canary-arrival pass",
+      "end-to-end canary-query pass",
     ]);
     // The source checks ran against the real server, and saw what the database stack made.
     const checks = report.results.filter((r: any) => r.stage === "source").map((r: any) => r.check);
     expect(checks).toEqual(expect.arrayContaining(["admin-login", "slot", "publication", "cdc-login"]));
 
-    const arrival = report.results.at(-1);
+    const arrival = report.results.at(-2);
     const canaryTopic = `${capture.topicPrefix}.${capture.heartbeatSchema}.cdc_lake_canary`;
     expect(arrival.detail).toMatch(
       new RegExp(
@@ -185,6 +188,17 @@ describeWithPostgres("npm run verify on PostgreSQL: the demo pipeline holds end 
       c.query(`SELECT id, token FROM ${capture.heartbeatSchema}.cdc_lake_canary`),
     );
     expect(canary.rows).toEqual([{ id: 1, token }]);
+    // Read back through the canary's changes view, in the canary object's folder, by that token.
+    const query = report.results.at(-1);
+    expect(query.detail).toMatch(
+      new RegExp(
+        `^canary ${token} read back with Athena: insert in cdc_lake_demo_lake\\.cdc_lake_demo_cdc_cdc_lake_canary_changes, ` +
+          `folder ${arrival.data.key.split("/").slice(2, 6).join("/")}, workgroup cdc-lake-demo-lake \\(`,
+      ),
+    );
+    expect(aws.calls.filter((c) => c.startsWith("StartQueryExecution"))).toEqual([
+      "StartQueryExecution cdc-lake-demo-lake cdc_lake_demo_lake",
+    ]);
     const students = await withClient(server, master, (c) => c.query("SELECT name FROM public.student"));
     expect(students.rows).toEqual([{ name: "Ada" }]);
     expect(summaryLine(run.stderr)).toBe(
