@@ -109,25 +109,26 @@ describe("--outputs <file>", () => {
     );
   });
 
-  it("fails naming a missing output, where it looked, and the stack to apply", () => {
+  it.each([
+    ["database", "sources"],
+    // Read only with query.enabled (the demo's), and then required.
+    ["connectors", "athena_workgroup"],
+  ])("fails naming a missing output, where it looked, and the stack to apply (%s %s)", (kind, output) => {
     const data = demoOutputs();
-    delete data["demo-database"]?.sources;
-    const file = writeJson("no-sources.json", data);
+    delete data[`demo-${kind}`]?.[output];
+    const file = writeJson(`no-${output}.json`, data);
     expect(errorOf(() => verifyOutputsOf(readOutputsFile(file, naming), config, naming))).toBe(
-      `demo-database: no output "sources" in ${file} (demo-database); expected it once the stack is applied: ` +
-        "apply the database stack first (npm run deploy -- apply demo-database)",
+      `demo-${kind}: no output "${output}" in ${file} (demo-${kind}); expected it once the stack is applied: ` +
+        `apply the ${kind} stack first (npm run deploy -- apply demo-${kind})`,
     );
   });
 
-  it("reads the lake's database and workgroup only when query.enabled, and then requires them", () => {
+  it("reads no lake database or workgroup without query.enabled", () => {
     const data = demoOutputs();
     delete data["demo-connectors"]?.athena_workgroup;
-    const file = writeJson("no-workgroup.json", data);
-    expect(errorOf(() => verifyOutputsOf(readOutputsFile(file, naming), config, naming))).toBe(
-      `demo-connectors: no output "athena_workgroup" in ${file} (demo-connectors); expected it once the stack is applied: ` +
-        "apply the connectors stack first (npm run deploy -- apply demo-connectors)",
-    );
+    delete data["demo-connectors"]?.lake_database;
     const noQuery = { ...config, query: { ...config.query, enabled: false } };
+    const file = writeJson("no-lake.json", data);
     expect(verifyOutputsOf(readOutputsFile(file, naming), noQuery, naming).lakeQuery).toBeUndefined();
   });
 
