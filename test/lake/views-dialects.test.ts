@@ -3,10 +3,16 @@
  * per-dialect functions and type spellings (DIALECTS). Athena's SQL is pinned exactly, as are the Glue
  * columns and the mapping of every column type the config may name.
  */
+import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
 import type { ColumnBaseType } from "../../src/config/pipeline-config";
 import { SINK_PARTITIONING } from "../../src/kafka-connect/s3-sink-settings";
-import { DEBEZIUM_JSON_TYPES, lakeColumnType, type ViewType } from "../../src/sql/lake-types";
+import {
+  type Conversion,
+  DEBEZIUM_JSON_TYPES,
+  lakeColumnType,
+  type ViewType,
+} from "../../src/sql/lake-types";
 import {
   changesViewSql,
   currentStateViewSql,
@@ -18,6 +24,7 @@ import {
   type SqlDialect,
   viewColumns,
 } from "../../src/sql/lake-views";
+import { evaluateTrino, formatTrino } from "./trino-model";
 
 const TYPED: LakeViewSource = {
   relation: '"cdc_lake"."demo_public_accounts"',
@@ -51,7 +58,9 @@ const SENTINEL = ["\u0001", "\u0002"] as const;
 function templateRegex(render: (...args: string[]) => string, patterns: readonly string[]): RegExp {
   let source = escapeRegex(render(...SENTINEL.slice(0, patterns.length)));
   patterns.forEach((p, i) => {
-    source = source.replace(escapeRegex(SENTINEL[i] as string), `(${p})`);
+    // The first use of an argument captures it; a later use (a value read twice) must be the same text.
+    const sentinel = escapeRegex(SENTINEL[i] as string);
+    source = source.replace(sentinel, `(${p})`).replaceAll(sentinel, `\\${i + 1}`);
   });
   return new RegExp(source, "g");
 }
@@ -114,7 +123,7 @@ describe("lake views: one description, two dialects", () => {
     expect(DIALECTS.athena.mapGet('"m"', "'k'")).toBe(`element_at("m", 'k')`);
     expect(DIALECTS.duckdb.mapGet('"m"', "'k'")).toBe(`map_extract_value("m", 'k')`);
     expect(DIALECTS.athena.convert["epoch-micros-to-timestamp"]('"v"')).toBe(
-      `date_add('microsecond', "v", TIMESTAMP '1970-01-01 00:00:00.000000')`,
+      `date_add('day', "v" / 86400000000, CAST(from_unixtime_nanos("v" % 86400000000 * 1000) AT TIME ZONE 'UTC' AS timestamp(6)))`,
     );
     expect(DIALECTS.duckdb.convert["epoch-micros-to-timestamp"]('"v"')).toBe(`make_timestamp("v")`);
     expect(DIALECTS.athena.type({ kind: "array", element: { kind: "scalar", name: "integer" } })).toBe(
@@ -142,13 +151,13 @@ FROM (
   SELECT
     CAST("e"."after"."id" AS integer) AS "id",
     CAST("e"."after"."balance" AS varchar) AS "balance",
-    CAST(date_add('microsecond', "e"."after"."opened_at", TIMESTAMP '1970-01-01 00:00:00.000000') AS timestamp(6)) AS "opened_at",
-    CAST(date_add('millisecond', "e"."after"."seen_at", TIMESTAMP '1970-01-01 00:00:00.000') AS timestamp(3)) AS "seen_at",
+    CAST(date_add('day', "e"."after"."opened_at" / 86400000000, CAST(from_unixtime_nanos("e"."after"."opened_at" % 86400000000 * 1000) AT TIME ZONE 'UTC' AS timestamp(6))) AS timestamp(6)) AS "opened_at",
+    CAST(date_add('day', "e"."after"."seen_at" / 86400000, date_add('millisecond', "e"."after"."seen_at" % 86400000, TIMESTAMP '1970-01-01 00:00:00.000')) AS timestamp(3)) AS "seen_at",
     CAST(date_add('day', "e"."after"."born", DATE '1970-01-01') AS date) AS "born",
     CAST("e"."after"."tags" AS array(varchar)) AS "tags",
     CAST("e"."source"."lsn" AS bigint) AS "_cdc_lsn",
     CAST("e"."ts_ms" AS bigint) AS "_cdc_ts_ms",
-    CAST(date_add('millisecond', "e"."source"."ts_ms", TIMESTAMP '1970-01-01 00:00:00.000') AS timestamp(3)) AS "_cdc_event_time",
+    CAST(date_add('day', "e"."source"."ts_ms" / 86400000, date_add('millisecond', "e"."source"."ts_ms" % 86400000, TIMESTAMP '1970-01-01 00:00:00.000')) AS timestamp(3)) AS "_cdc_event_time",
     "e"."op" AS "_cdc_op",
     row_number() OVER (PARTITION BY CASE WHEN "e"."op" = 'd' THEN "e"."before"."id" ELSE "e"."after"."id" END ORDER BY "e"."source"."lsn" DESC, "e"."ts_ms" DESC) AS "_cdc_rank"
   FROM "cdc_lake"."demo_public_accounts" AS "e"
@@ -160,19 +169,19 @@ WHERE "_cdc_rank" = 1 AND "_cdc_op" <> 'd'`);
   it("changes of a table whose columns are known", () => {
     expect(changesViewSql(TYPED, "athena")).toBe(`SELECT
   CAST(CASE "e"."op" WHEN 'c' THEN 'insert' WHEN 'u' THEN 'update' WHEN 'd' THEN 'delete' WHEN 'r' THEN 'snapshot read' ELSE "e"."op" END AS varchar) AS "operation",
-  CAST(date_add('millisecond', "e"."source"."ts_ms", TIMESTAMP '1970-01-01 00:00:00.000') AS timestamp(3)) AS "event_time",
+  CAST(date_add('day', "e"."source"."ts_ms" / 86400000, date_add('millisecond', "e"."source"."ts_ms" % 86400000, TIMESTAMP '1970-01-01 00:00:00.000')) AS timestamp(3)) AS "event_time",
   CAST("e"."source"."lsn" AS bigint) AS "lsn",
   CAST("e"."ts_ms" AS bigint) AS "ts_ms",
   CAST("e"."before"."id" AS integer) AS "before_id",
   CAST("e"."before"."balance" AS varchar) AS "before_balance",
-  CAST(date_add('microsecond', "e"."before"."opened_at", TIMESTAMP '1970-01-01 00:00:00.000000') AS timestamp(6)) AS "before_opened_at",
-  CAST(date_add('millisecond', "e"."before"."seen_at", TIMESTAMP '1970-01-01 00:00:00.000') AS timestamp(3)) AS "before_seen_at",
+  CAST(date_add('day', "e"."before"."opened_at" / 86400000000, CAST(from_unixtime_nanos("e"."before"."opened_at" % 86400000000 * 1000) AT TIME ZONE 'UTC' AS timestamp(6))) AS timestamp(6)) AS "before_opened_at",
+  CAST(date_add('day', "e"."before"."seen_at" / 86400000, date_add('millisecond', "e"."before"."seen_at" % 86400000, TIMESTAMP '1970-01-01 00:00:00.000')) AS timestamp(3)) AS "before_seen_at",
   CAST(date_add('day', "e"."before"."born", DATE '1970-01-01') AS date) AS "before_born",
   CAST("e"."before"."tags" AS array(varchar)) AS "before_tags",
   CAST("e"."after"."id" AS integer) AS "after_id",
   CAST("e"."after"."balance" AS varchar) AS "after_balance",
-  CAST(date_add('microsecond', "e"."after"."opened_at", TIMESTAMP '1970-01-01 00:00:00.000000') AS timestamp(6)) AS "after_opened_at",
-  CAST(date_add('millisecond', "e"."after"."seen_at", TIMESTAMP '1970-01-01 00:00:00.000') AS timestamp(3)) AS "after_seen_at",
+  CAST(date_add('day', "e"."after"."opened_at" / 86400000000, CAST(from_unixtime_nanos("e"."after"."opened_at" % 86400000000 * 1000) AT TIME ZONE 'UTC' AS timestamp(6))) AS timestamp(6)) AS "after_opened_at",
+  CAST(date_add('day', "e"."after"."seen_at" / 86400000, date_add('millisecond', "e"."after"."seen_at" % 86400000, TIMESTAMP '1970-01-01 00:00:00.000')) AS timestamp(3)) AS "after_seen_at",
   CAST(date_add('day', "e"."after"."born", DATE '1970-01-01') AS date) AS "after_born",
   CAST("e"."after"."tags" AS array(varchar)) AS "after_tags",
   "e"."year" AS "year",
@@ -197,7 +206,7 @@ FROM (
     CAST("e"."payload"."after" AS map(varchar,varchar)) AS "_cdc_row",
     CAST("e"."payload"."source"."lsn" AS bigint) AS "_cdc_lsn",
     CAST("e"."payload"."ts_ms" AS bigint) AS "_cdc_ts_ms",
-    CAST(date_add('millisecond', "e"."payload"."source"."ts_ms", TIMESTAMP '1970-01-01 00:00:00.000') AS timestamp(3)) AS "_cdc_event_time",
+    CAST(date_add('day', "e"."payload"."source"."ts_ms" / 86400000, date_add('millisecond', "e"."payload"."source"."ts_ms" % 86400000, TIMESTAMP '1970-01-01 00:00:00.000')) AS timestamp(3)) AS "_cdc_event_time",
     "e"."payload"."op" AS "_cdc_op",
     row_number() OVER (PARTITION BY CASE WHEN "e"."payload"."op" = 'd' THEN element_at("e"."payload"."before", 'tenant') ELSE element_at("e"."payload"."after", 'tenant') END, CASE WHEN "e"."payload"."op" = 'd' THEN element_at("e"."payload"."before", 'order_id') ELSE element_at("e"."payload"."after", 'order_id') END ORDER BY "e"."payload"."source"."lsn" DESC, "e"."payload"."ts_ms" DESC) AS "_cdc_rank"
   FROM "cdc_lake"."demo_app_orders" AS "e"
@@ -209,7 +218,7 @@ WHERE "_cdc_rank" = 1 AND "_cdc_op" <> 'd'`);
   it("changes of a table whose columns are unknown: the row images as maps", () => {
     expect(changesViewSql(UNTYPED, "athena")).toBe(`SELECT
   CAST(CASE "e"."payload"."op" WHEN 'c' THEN 'insert' WHEN 'u' THEN 'update' WHEN 'd' THEN 'delete' WHEN 'r' THEN 'snapshot read' ELSE "e"."payload"."op" END AS varchar) AS "operation",
-  CAST(date_add('millisecond', "e"."payload"."source"."ts_ms", TIMESTAMP '1970-01-01 00:00:00.000') AS timestamp(3)) AS "event_time",
+  CAST(date_add('day', "e"."payload"."source"."ts_ms" / 86400000, date_add('millisecond', "e"."payload"."source"."ts_ms" % 86400000, TIMESTAMP '1970-01-01 00:00:00.000')) AS timestamp(3)) AS "event_time",
   CAST("e"."payload"."source"."lsn" AS bigint) AS "lsn",
   CAST("e"."payload"."ts_ms" AS bigint) AS "ts_ms",
   CAST("e"."payload"."before" AS map(varchar,varchar)) AS "before",
@@ -433,6 +442,100 @@ describe("lake views: refusals", () => {
       'column type got "money"; expected one of smallint, smallserial, integer, serial, bigint, bigserial, boolean, text, ' +
         "character varying, character, numeric, real, double precision, date, timestamp without time zone, " +
         "timestamp with time zone, time without time zone, time with time zone, interval, uuid, json, jsonb, bytea",
+    );
+  });
+});
+
+describe("Athena's conversions, on a model of Trino's functions, agree with DuckDB's", () => {
+  const ms = (iso: string) => BigInt(Date.parse(iso));
+  const CASES: Readonly<Record<Exclude<Conversion, "none">, { p: number; values: bigint[] }>> = {
+    "epoch-millis-to-timestamp": {
+      p: 3,
+      values: [
+        0n,
+        1n,
+        -1n,
+        999n,
+        -999n,
+        86_399_999n,
+        86_400_000n,
+        -86_400_001n,
+        // Past an int: what date_add alone cannot take (Math.toIntExact).
+        2_147_483_647n,
+        2_147_483_648n,
+        -2_147_483_649n,
+        ms("2024-02-29T23:59:59.999Z"),
+        ms("1969-12-31T23:59:59.500Z"),
+        ms("2038-01-19T03:14:08.001Z"),
+        ms("9999-12-31T23:59:59.999Z"),
+        ms("0001-01-01T00:00:00.000Z"),
+      ],
+    },
+    "epoch-micros-to-timestamp": {
+      p: 6,
+      values: [
+        0n,
+        1n,
+        -1n,
+        999_999n,
+        -500_001n,
+        86_399_999_999n,
+        -86_400_000_001n,
+        ms("2024-03-01T10:00:00.123Z") * 1000n + 456n,
+        ms("1969-12-31T23:59:59.999Z") * 1000n + 999n,
+        ms("9999-12-31T23:59:59.999Z") * 1000n + 999n,
+        ms("0001-01-01T00:00:00.000Z") * 1000n,
+      ],
+    },
+    "epoch-days-to-date": {
+      p: 0,
+      values: [0n, 1n, -1n, 19_782n, 24_855n, 2_932_896n, -719_162n],
+    },
+  };
+
+  it.each(Object.entries(CASES))("%s", async (conversion, { p, values }) => {
+    const kind = conversion as Exclude<Conversion, "none">;
+    const instance = await DuckDBInstance.create(":memory:");
+    const duck = await instance.connect();
+    try {
+      for (const value of values) {
+        const literal = value < 0n ? `(${value})` : String(value);
+        const athena = DIALECTS.athena.convert[kind](literal);
+        const trino = formatTrino(
+          evaluateTrino(kind === "epoch-days-to-date" ? athena : `CAST(${athena} AS timestamp(${p}))`),
+        );
+        // As the Glue table stores them: days an int, the others a bigint.
+        const duckExpr = DIALECTS.duckdb.convert[kind](
+          `CAST(${literal} AS ${kind === "epoch-days-to-date" ? "INTEGER" : "BIGINT"})`,
+        );
+        const [row] = (
+          await duck.runAndReadAll(
+            kind === "epoch-days-to-date"
+              ? `SELECT strftime(${duckExpr}, '%Y-%m-%d') AS v`
+              : `SELECT strftime(CAST(${duckExpr} AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS v`,
+          )
+        ).getRowObjectsJson();
+        expect(`${value}: ${trino}`).toBe(`${value}: ${row?.v}`);
+      }
+    } finally {
+      duck.closeSync();
+      instance.closeSync();
+    }
+  });
+
+  it("the model fails where Trino fails: an int amount, no microsecond unit, no cast of a session zone", () => {
+    expect(() =>
+      evaluateTrino("date_add('millisecond', 1709287200123, TIMESTAMP '1970-01-01 00:00:00.000')"),
+    ).toThrow("integer overflow");
+    expect(() => evaluateTrino("date_add('microsecond', 1, TIMESTAMP '1970-01-01 00:00:00.000000')")).toThrow(
+      "'microsecond' is not a valid Timestamp field",
+    );
+    expect(() => evaluateTrino("CAST(from_unixtime_nanos(1000) AS timestamp(6))")).toThrow(
+      "depends on the session's time zone",
+    );
+    expect(() => evaluateTrino("date_add('day', 2147483648, DATE '1970-01-01')")).toThrow("integer overflow");
+    expect(formatTrino(evaluateTrino("date_add('day', -1, TIMESTAMP '1970-01-01 00:00:00.250')"))).toBe(
+      "1969-12-31 00:00:00.250000",
     );
   });
 });
