@@ -302,16 +302,26 @@ function selectList(columns: readonly OutputColumn[], d: LakeDialect, indent: st
 }
 
 /**
- * The latest state of each row: the last event per primary key, ordered by source.lsn then the event's ts_ms
- * (both descending), dropped when that event is a delete. The key comes from `after` (c, u, r) or `before` (d).
+ * The latest state of each row: the last event per primary key, dropped when that event is a delete. The key
+ * comes from `after` (c, u, r) or `before` (d). Which event is last:
  *
- * - REPLICA IDENTITY DEFAULT is enough: a delete's `before` holds the key columns (the rest null), an update's
- *   `before` is null unless the key changed, and a key change arrives as a delete of the old key and an insert
- *   of the new one (Debezium's RelationalChangeRecordEmitter): the view reads only the key from `before`.
- * - Within one row, LSN order is commit order: a row's writers are serialised by its lock.
- * - A snapshot's read events carry the LSN where the snapshot started; a re-snapshot (snapshot.mode
- *   when_needed, after a lost slot) brings every row back, but rows deleted while no slot existed keep their
- *   last state here, as do rows removed by TRUNCATE (Debezium skips truncate events by default).
+ * - Between changes (c, u, d), the greater source.lsn, then the greater ts_ms. Within one row, LSN order is
+ *   commit order: a row's writers are serialised by its lock; a key change's delete and insert share an LSN
+ *   and are ordered by ts_ms, as Debezium emitted them.
+ * - Between snapshot reads (r), the greater LSN: a later snapshot started at a later LSN.
+ * - Between a read and a change, the order Debezium emitted them (ts_ms): a change emitted at or after the
+ *   row's latest snapshot read is newer, whatever its LSN. A read carries the LSN where its snapshot started,
+ *   and a transaction that began before the slot's consistent point but committed after it is streamed
+ *   after the snapshot with change LSNs below that point (PostgreSQL's snapbuild.c; Debezium's source.lsn is
+ *   the change's own): LSN order alone would keep the stale read. A change emitted before the latest read
+ *   (before a re-snapshot) is older than it.
+ *
+ * REPLICA IDENTITY DEFAULT is enough: a delete's `before` holds the key columns (the rest null), an update's
+ * `before` is null unless the key changed, and a key change arrives as a delete of the old key and an insert
+ * of the new one (Debezium's RelationalChangeRecordEmitter): the view reads only the key from `before`. A
+ * re-snapshot (snapshot.mode when_needed, after a lost slot) brings every row back, but rows deleted while no
+ * slot existed keep their last state here, as do rows removed by TRUNCATE (Debezium skips truncate events by
+ * default).
  */
 export function currentStateViewSql(source: LakeViewSource, dialect: SqlDialect): string {
   const d = DIALECTS[dialect];
@@ -326,6 +336,10 @@ export function currentStateViewSql(source: LakeViewSource, dialect: SqlDialect)
       return `CASE WHEN ${op} = 'd' THEN ${before} ELSE ${after} END`;
     })
     .join(", ");
+  const e = quoteIdent("e");
+  const lastRead = `${e}.${quoteIdent(`${META_PREFIX}last_read_ts_ms`)}`;
+  // 2: a change at or after the row's latest snapshot read; 1: a read; 0: a change the latest read supersedes.
+  const era = `CASE WHEN ${op} <> 'r' AND (${lastRead} IS NULL OR ${event.tsMs()} >= ${lastRead}) THEN 2 WHEN ${op} = 'r' THEN 1 ELSE 0 END`;
   return [
     "SELECT",
     columns.map((c) => `  ${quoteIdent(c.name)}`).join(",\n"),
@@ -333,9 +347,12 @@ export function currentStateViewSql(source: LakeViewSource, dialect: SqlDialect)
     "  SELECT",
     `${selectList(columns, d, "    ")},`,
     `    ${op} AS ${quoteIdent(`${META_PREFIX}op`)},`,
-    `    row_number() OVER (PARTITION BY ${partition} ORDER BY ${event.lsn()} DESC, ${event.tsMs()} DESC) AS ${quoteIdent(`${META_PREFIX}rank`)}`,
-    `  FROM ${checkedRelation(source.relation)} AS ${quoteIdent("e")}`,
-    `  WHERE ${op} IN ('c', 'u', 'd', 'r')`,
+    `    row_number() OVER (PARTITION BY ${partition} ORDER BY ${era} DESC, ${event.lsn()} DESC, ${event.tsMs()} DESC) AS ${quoteIdent(`${META_PREFIX}rank`)}`,
+    "  FROM (",
+    `    SELECT ${e}.*, max(CASE WHEN ${op} = 'r' THEN ${event.tsMs()} END) OVER (PARTITION BY ${partition}) AS ${quoteIdent(`${META_PREFIX}last_read_ts_ms`)}`,
+    `    FROM ${checkedRelation(source.relation)} AS ${e}`,
+    `    WHERE ${op} IN ('c', 'u', 'd', 'r')`,
+    `  ) AS ${e}`,
     `) AS ${quoteIdent("latest")}`,
     `WHERE ${quoteIdent(`${META_PREFIX}rank`)} = 1 AND ${quoteIdent(`${META_PREFIX}op`)} <> 'd'`,
   ].join("\n");

@@ -159,9 +159,12 @@ FROM (
     CAST("e"."ts_ms" AS bigint) AS "_cdc_ts_ms",
     CAST(date_add('day', "e"."source"."ts_ms" / 86400000, date_add('millisecond', "e"."source"."ts_ms" % 86400000, TIMESTAMP '1970-01-01 00:00:00.000')) AS timestamp(3)) AS "_cdc_event_time",
     "e"."op" AS "_cdc_op",
-    row_number() OVER (PARTITION BY CASE WHEN "e"."op" = 'd' THEN "e"."before"."id" ELSE "e"."after"."id" END ORDER BY "e"."source"."lsn" DESC, "e"."ts_ms" DESC) AS "_cdc_rank"
-  FROM "cdc_lake"."demo_public_accounts" AS "e"
-  WHERE "e"."op" IN ('c', 'u', 'd', 'r')
+    row_number() OVER (PARTITION BY CASE WHEN "e"."op" = 'd' THEN "e"."before"."id" ELSE "e"."after"."id" END ORDER BY CASE WHEN "e"."op" <> 'r' AND ("e"."_cdc_last_read_ts_ms" IS NULL OR "e"."ts_ms" >= "e"."_cdc_last_read_ts_ms") THEN 2 WHEN "e"."op" = 'r' THEN 1 ELSE 0 END DESC, "e"."source"."lsn" DESC, "e"."ts_ms" DESC) AS "_cdc_rank"
+  FROM (
+    SELECT "e".*, max(CASE WHEN "e"."op" = 'r' THEN "e"."ts_ms" END) OVER (PARTITION BY CASE WHEN "e"."op" = 'd' THEN "e"."before"."id" ELSE "e"."after"."id" END) AS "_cdc_last_read_ts_ms"
+    FROM "cdc_lake"."demo_public_accounts" AS "e"
+    WHERE "e"."op" IN ('c', 'u', 'd', 'r')
+  ) AS "e"
 ) AS "latest"
 WHERE "_cdc_rank" = 1 AND "_cdc_op" <> 'd'`);
   });
@@ -208,9 +211,12 @@ FROM (
     CAST("e"."payload"."ts_ms" AS bigint) AS "_cdc_ts_ms",
     CAST(date_add('day', "e"."payload"."source"."ts_ms" / 86400000, date_add('millisecond', "e"."payload"."source"."ts_ms" % 86400000, TIMESTAMP '1970-01-01 00:00:00.000')) AS timestamp(3)) AS "_cdc_event_time",
     "e"."payload"."op" AS "_cdc_op",
-    row_number() OVER (PARTITION BY CASE WHEN "e"."payload"."op" = 'd' THEN element_at("e"."payload"."before", 'tenant') ELSE element_at("e"."payload"."after", 'tenant') END, CASE WHEN "e"."payload"."op" = 'd' THEN element_at("e"."payload"."before", 'order_id') ELSE element_at("e"."payload"."after", 'order_id') END ORDER BY "e"."payload"."source"."lsn" DESC, "e"."payload"."ts_ms" DESC) AS "_cdc_rank"
-  FROM "cdc_lake"."demo_app_orders" AS "e"
-  WHERE "e"."payload"."op" IN ('c', 'u', 'd', 'r')
+    row_number() OVER (PARTITION BY CASE WHEN "e"."payload"."op" = 'd' THEN element_at("e"."payload"."before", 'tenant') ELSE element_at("e"."payload"."after", 'tenant') END, CASE WHEN "e"."payload"."op" = 'd' THEN element_at("e"."payload"."before", 'order_id') ELSE element_at("e"."payload"."after", 'order_id') END ORDER BY CASE WHEN "e"."payload"."op" <> 'r' AND ("e"."_cdc_last_read_ts_ms" IS NULL OR "e"."payload"."ts_ms" >= "e"."_cdc_last_read_ts_ms") THEN 2 WHEN "e"."payload"."op" = 'r' THEN 1 ELSE 0 END DESC, "e"."payload"."source"."lsn" DESC, "e"."payload"."ts_ms" DESC) AS "_cdc_rank"
+  FROM (
+    SELECT "e".*, max(CASE WHEN "e"."payload"."op" = 'r' THEN "e"."payload"."ts_ms" END) OVER (PARTITION BY CASE WHEN "e"."payload"."op" = 'd' THEN element_at("e"."payload"."before", 'tenant') ELSE element_at("e"."payload"."after", 'tenant') END, CASE WHEN "e"."payload"."op" = 'd' THEN element_at("e"."payload"."before", 'order_id') ELSE element_at("e"."payload"."after", 'order_id') END) AS "_cdc_last_read_ts_ms"
+    FROM "cdc_lake"."demo_app_orders" AS "e"
+    WHERE "e"."payload"."op" IN ('c', 'u', 'd', 'r')
+  ) AS "e"
 ) AS "latest"
 WHERE "_cdc_rank" = 1 AND "_cdc_op" <> 'd'`);
   });

@@ -481,6 +481,80 @@ describe("lake views on DuckDB: which event of a row is the latest", () => {
   });
 });
 
+describe("lake views on DuckDB: snapshot reads against changes", () => {
+  const row = (id: number, name: string) => ({ id, name });
+  const event = (
+    op: "r" | "c" | "u" | "d",
+    lsn: number,
+    tsMs: number,
+    before: object | null,
+    after: object | null,
+  ) => ({
+    before,
+    after,
+    source: { lsn, ts_ms: tsMs },
+    op,
+    ts_ms: tsMs,
+    transaction: null,
+  });
+
+  it("a change emitted after the row's snapshot read wins over it even with a lower LSN; a re-snapshot wins over older changes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cdc-lake-eras-"));
+    const instance = await DuckDBInstance.create(":memory:");
+    const duck = await instance.connect();
+    try {
+      const events = [
+        // Snapshot 1 at LSN 1000.
+        event("r", 1000, 10_000, null, row(1, "snapshot 1")),
+        event("r", 1000, 10_001, null, row(2, "snapshot 1")),
+        event("r", 1000, 10_002, null, row(3, "snapshot 1")),
+        // A transaction that began before the slot's consistent point and committed after it: streamed after
+        // the snapshot, its change LSN below the snapshot's.
+        event("u", 990, 10_500, null, row(1, "in flight at snapshot 1")),
+        event("u", 1200, 11_000, null, row(2, "streamed after snapshot 1")),
+        event("u", 1300, 11_500, null, row(3, "streamed, then lost with the slot")),
+        // The slot is lost; snapshot 2 at LSN 5000 brings rows 2 and 3 back as they are now.
+        event("r", 5000, 50_000, null, row(2, "snapshot 2")),
+        event("r", 5000, 50_001, null, row(3, "snapshot 2")),
+        // A transaction in flight at snapshot 2, streamed after it with a lower LSN.
+        event("u", 4990, 50_500, null, row(3, "in flight at snapshot 2")),
+        event("c", 5100, 51_000, null, row(4, "inserted after snapshot 2")),
+      ];
+      writeSinkFiles(
+        dir,
+        "demo.public.eras",
+        events.map((e) => ({ line: JSON.stringify(e), recordTimeMs: e.ts_ms })),
+        3,
+      );
+      const base = {
+        relation: "",
+        jsonSchemas: false,
+        keyColumns: ["id"],
+        columns: [
+          { name: "id", type: { base: "integer", arrayDimensions: 0 } },
+          { name: "name", type: { base: "text", arrayDimensions: 0 } },
+        ],
+        partitionKeys: SINK_PARTITIONING.fields,
+      };
+      const glob = join(dir, "cdc", "demo.public.eras", "*", "*", "*", "*", "*.json");
+      const sql = currentStateViewSql({ ...base, relation: duckdbLakeRelation(glob, base) }, "duckdb");
+      const rows = (
+        await duck.runAndReadAll(`SELECT id, name FROM (${sql}) ORDER BY id`)
+      ).getRowObjectsJson();
+      expect(rows).toEqual([
+        { id: 1, name: "in flight at snapshot 1" },
+        { id: 2, name: "snapshot 2" },
+        { id: 3, name: "in flight at snapshot 2" },
+        { id: 4, name: "inserted after snapshot 2" },
+      ]);
+    } finally {
+      duck.closeSync();
+      instance.closeSync();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the canary query verify sends Athena, run on DuckDB", () => {
   it("finds the canary's change by its folder and token, and nothing for another folder or token", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cdc-lake-canary-"));
