@@ -24,6 +24,12 @@ import { assertSafeText, quoteIdent, quoteLiteral } from "./quote";
 
 export type SqlDialect = "athena" | "duckdb";
 
+/**
+ * The Glue Data Catalog as Athena names it: in a query's context, in its `datacatalog/<name>` ARN, and
+ * lowercased in the definitions of the views Athena stores (Trino lowercases catalog names).
+ */
+export const ATHENA_CATALOG = "AwsDataCatalog";
+
 /** A table's change events in the lake, as the views see them. */
 export interface LakeViewSource {
   /** What to select from, already quoted: Athena `"db"."tbl"`, DuckDB a read_json(...) call (duckdbLakeRelation). */

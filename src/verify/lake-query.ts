@@ -16,14 +16,11 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
-import { canaryQuerySql } from "../sql/lake-views";
+import { ATHENA_CATALOG, canaryQuerySql } from "../sql/lake-views";
 import { quoteIdent } from "../sql/quote";
 import { awsErrorText, isAccessDenied } from "./aws-error";
 import { formatMs } from "./canary-arrival";
 import { type CheckResult, result } from "./check";
-
-/** Athena's name of the Glue Data Catalog, as StartQueryExecution's QueryExecutionContext takes it. */
-const GLUE_CATALOG = "AwsDataCatalog";
 
 export const DEFAULT_QUERY_POLL_MS = 1_000;
 
@@ -79,7 +76,7 @@ export async function queryCanary(o: CanaryQueryOptions): Promise<CheckResult> {
       new StartQueryExecutionCommand({
         QueryString: sql,
         WorkGroup: o.workgroup,
-        QueryExecutionContext: { Catalog: GLUE_CATALOG, Database: o.database },
+        QueryExecutionContext: { Catalog: ATHENA_CATALOG, Database: o.database },
       }),
     );
     id = start.QueryExecutionId;

@@ -372,6 +372,7 @@ describe("without a customer-managed key", () => {
     });
     expect(analyst.map((s) => s.sid)).toEqual([
       "Workgroup",
+      "CatalogMetadata",
       "Catalog",
       "LakeBucket",
       "ListLakeAndResults",
@@ -413,11 +414,25 @@ describe("config/production.yaml: the analyst policy and the outputs", () => {
         ],
         resources: [refTo(stack, `${env}/LakeWorkgroup/Resource`, "arn")],
       },
+      // Browsing through Athena (console tree, drivers' metadata): the Glue catalog's Athena ARN only.
+      CatalogMetadata: {
+        sid: "CatalogMetadata",
+        effect: "Allow",
+        actions: [
+          "athena:GetDataCatalog",
+          "athena:ListDatabases",
+          "athena:GetDatabase",
+          "athena:ListTableMetadata",
+          "athena:GetTableMetadata",
+        ],
+        resources: [`arn:${arnPart(1)}:athena:${arnPart(3)}:${arnPart(4)}:datacatalog/AwsDataCatalog`],
+      },
       Catalog: {
         sid: "Catalog",
         effect: "Allow",
         actions: [
           "glue:GetDatabase",
+          "glue:GetDatabases",
           "glue:GetTable",
           "glue:GetTables",
           "glue:GetPartition",

@@ -2,6 +2,7 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { Construct } from "constructs";
 import { TOPICS_DIR } from "../../kafka-connect/s3-sink-settings";
+import { ATHENA_CATALOG } from "../../sql/lake-views";
 import { arnParts } from "../security/arn-parts";
 import { ATHENA_RESULTS_PREFIX } from "./athena-workgroup";
 
@@ -31,7 +32,27 @@ export const LakeAnalystActions = {
     "athena:GetQueryResultsStream",
     "athena:StopQueryExecution",
   ],
-  glue: ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions"],
+  /**
+   * Browse the catalog through Athena (the console's database and table tree, JDBC/ODBC metadata): Athena's
+   * own actions on the Glue catalog's Athena name, each of which Athena answers with the Glue reads below.
+   * Left out: athena:ListWorkGroups, ListDataCatalogs and ListEngineVersions, which take no resource but `*`
+   * (CDC-IAM1): choose the workgroup by name (the athena_workgroup output) instead of from the console's list.
+   */
+  catalogMetadata: [
+    "athena:GetDataCatalog",
+    "athena:ListDatabases",
+    "athena:GetDatabase",
+    "athena:ListTableMetadata",
+    "athena:GetTableMetadata",
+  ],
+  glue: [
+    "glue:GetDatabase",
+    "glue:GetDatabases",
+    "glue:GetTable",
+    "glue:GetTables",
+    "glue:GetPartition",
+    "glue:GetPartitions",
+  ],
   /** Athena's queries read the lake with the caller's permissions. */
   readLake: ["s3:GetObject"],
   results: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
@@ -61,6 +82,12 @@ export class LakeAnalystPolicy extends Construct {
           effect: "Allow",
           actions: [...LakeAnalystActions.athena],
           resources: [props.workgroupArn],
+        },
+        {
+          sid: "CatalogMetadata",
+          effect: "Allow",
+          actions: [...LakeAnalystActions.catalogMetadata],
+          resources: [`arn:${partition}:athena:${region}:${account}:datacatalog/${ATHENA_CATALOG}`],
         },
         {
           sid: "Catalog",

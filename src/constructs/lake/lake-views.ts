@@ -1,10 +1,11 @@
 import { Construct } from "constructs";
+import { ATHENA_CATALOG } from "../../sql/lake-views";
 import { escapeTemplates } from "../terraform/escape-template";
 import { RawResource } from "../terraform/raw-resource";
 import { dynamicColumns, type GlueColumn } from "./lake-catalog";
 
 /** Athena's catalog of the Glue Data Catalog, as a view's definition names it. */
-export const ATHENA_GLUE_CATALOG = "awsdatacatalog";
+export const ATHENA_GLUE_CATALOG = ATHENA_CATALOG.toLowerCase();
 
 /** A view's column in both type systems: Presto/Trino's for Athena, Hive's for the Glue table. */
 export interface ViewColumn {
