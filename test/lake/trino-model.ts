@@ -77,22 +77,20 @@ class Parser {
     if (got.toUpperCase() !== t.toUpperCase()) throw new Error(`expected ${t}, got ${got}`);
   }
 
+  /** `+`/`-` over `*`/`/`/`%`, left to right, on bigints. */
   private additive(): Value {
-    let left = this.multiplicative();
-    while (this.peek() === "+" || this.peek() === "-") {
-      const op = this.next();
-      const right = this.multiplicative();
-      left = bigint(arith(op, int(left), int(right)));
-    }
-    return left;
+    return this.binary(["+", "-"], () => this.multiplicative());
   }
 
   private multiplicative(): Value {
-    let left = this.postfix();
-    while (this.peek() === "*" || this.peek() === "/" || this.peek() === "%") {
+    return this.binary(["*", "/", "%"], () => this.postfix());
+  }
+
+  private binary(ops: readonly string[], operand: () => Value): Value {
+    let left = operand();
+    while (ops.includes(this.peek() ?? "")) {
       const op = this.next();
-      const right = this.postfix();
-      left = bigint(arith(op, int(left), int(right)));
+      left = bigint(arith(op, int(left), int(operand())));
     }
     return left;
   }

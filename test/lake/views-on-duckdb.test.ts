@@ -422,68 +422,6 @@ describeWithPostgres("lake views on DuckDB over Debezium events of PostgreSQL 15
 describe("lake views on DuckDB: which event of a row is the latest", () => {
   const row = (id: number, name: string) => ({ id, name });
   const event = (
-    op: "r" | "u" | "d",
-    lsn: number,
-    tsMs: number,
-    before: object | null,
-    after: object | null,
-  ) => ({
-    before,
-    after,
-    source: { lsn, ts_ms: tsMs },
-    op,
-    ts_ms: tsMs,
-    transaction: null,
-  });
-
-  it("orders by LSN, then by ts_ms when a snapshot read and a change share an LSN; drops rows last deleted", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "cdc-lake-order-"));
-    const instance = await DuckDBInstance.create(":memory:");
-    const duck = await instance.connect();
-    try {
-      // The first streamed change of a row can sit at the snapshot's LSN (the first record after the slot's
-      // consistent point): Debezium processed it after the snapshot, so it wins on ts_ms.
-      const events = [
-        event("r", 100, 1_000, null, row(1, "snapshot")),
-        event("r", 100, 1_001, null, row(2, "snapshot")),
-        event("r", 100, 1_002, null, row(3, "snapshot")),
-        event("u", 100, 1_003, null, row(1, "changed at the snapshot's LSN")),
-        event("d", 150, 1_004, row(2, "snapshot"), null),
-        event("u", 130, 1_005, null, row(3, "newer LSN")),
-        event("u", 120, 1_006, null, row(3, "older LSN, processed later")),
-      ];
-      const records = events.map((e) => ({ line: JSON.stringify(e), recordTimeMs: e.ts_ms }));
-      writeSinkFiles(dir, "demo.public.order", records, 2);
-      const base = {
-        relation: "",
-        jsonSchemas: false,
-        keyColumns: ["id"],
-        columns: [
-          { name: "id", type: { base: "integer", arrayDimensions: 0 } },
-          { name: "name", type: { base: "text", arrayDimensions: 0 } },
-        ],
-        partitionKeys: SINK_PARTITIONING.fields,
-      };
-      const glob = join(dir, "cdc", "demo.public.order", "*", "*", "*", "*", "*.json");
-      const sql = currentStateViewSql({ ...base, relation: duckdbLakeRelation(glob, base) }, "duckdb");
-      const rows = (
-        await duck.runAndReadAll(`SELECT id, name, _cdc_lsn FROM (${sql}) ORDER BY id`)
-      ).getRowObjectsJson();
-      expect(rows).toEqual([
-        { id: 1, name: "changed at the snapshot's LSN", _cdc_lsn: "100" },
-        { id: 3, name: "newer LSN", _cdc_lsn: "130" },
-      ]);
-    } finally {
-      duck.closeSync();
-      instance.closeSync();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
-
-describe("lake views on DuckDB: snapshot reads against changes", () => {
-  const row = (id: number, name: string) => ({ id, name });
-  const event = (
     op: "r" | "c" | "u" | "d",
     lsn: number,
     tsMs: number,
@@ -498,34 +436,16 @@ describe("lake views on DuckDB: snapshot reads against changes", () => {
     transaction: null,
   });
 
-  it("a change emitted after the row's snapshot read wins over it even with a lower LSN; a re-snapshot wins over older changes", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "cdc-lake-eras-"));
+  /** The current state of a table (id, name) whose events are `events`, laid out as the sink lays them out. */
+  async function currentState(
+    events: readonly ReturnType<typeof event>[],
+  ): Promise<Record<string, unknown>[]> {
+    const dir = mkdtempSync(join(tmpdir(), "cdc-lake-order-"));
     const instance = await DuckDBInstance.create(":memory:");
     const duck = await instance.connect();
     try {
-      const events = [
-        // Snapshot 1 at LSN 1000.
-        event("r", 1000, 10_000, null, row(1, "snapshot 1")),
-        event("r", 1000, 10_001, null, row(2, "snapshot 1")),
-        event("r", 1000, 10_002, null, row(3, "snapshot 1")),
-        // A transaction that began before the slot's consistent point and committed after it: streamed after
-        // the snapshot, its change LSN below the snapshot's.
-        event("u", 990, 10_500, null, row(1, "in flight at snapshot 1")),
-        event("u", 1200, 11_000, null, row(2, "streamed after snapshot 1")),
-        event("u", 1300, 11_500, null, row(3, "streamed, then lost with the slot")),
-        // The slot is lost; snapshot 2 at LSN 5000 brings rows 2 and 3 back as they are now.
-        event("r", 5000, 50_000, null, row(2, "snapshot 2")),
-        event("r", 5000, 50_001, null, row(3, "snapshot 2")),
-        // A transaction in flight at snapshot 2, streamed after it with a lower LSN.
-        event("u", 4990, 50_500, null, row(3, "in flight at snapshot 2")),
-        event("c", 5100, 51_000, null, row(4, "inserted after snapshot 2")),
-      ];
-      writeSinkFiles(
-        dir,
-        "demo.public.eras",
-        events.map((e) => ({ line: JSON.stringify(e), recordTimeMs: e.ts_ms })),
-        3,
-      );
+      const records = events.map((e) => ({ line: JSON.stringify(e), recordTimeMs: e.ts_ms }));
+      writeSinkFiles(dir, "demo.public.order", records, 2);
       const base = {
         relation: "",
         jsonSchemas: false,
@@ -536,22 +456,60 @@ describe("lake views on DuckDB: snapshot reads against changes", () => {
         ],
         partitionKeys: SINK_PARTITIONING.fields,
       };
-      const glob = join(dir, "cdc", "demo.public.eras", "*", "*", "*", "*", "*.json");
+      const glob = join(dir, "cdc", "demo.public.order", "*", "*", "*", "*", "*.json");
       const sql = currentStateViewSql({ ...base, relation: duckdbLakeRelation(glob, base) }, "duckdb");
-      const rows = (
-        await duck.runAndReadAll(`SELECT id, name FROM (${sql}) ORDER BY id`)
+      return (
+        await duck.runAndReadAll(`SELECT id, name, _cdc_lsn FROM (${sql}) ORDER BY id`)
       ).getRowObjectsJson();
-      expect(rows).toEqual([
-        { id: 1, name: "in flight at snapshot 1" },
-        { id: 2, name: "snapshot 2" },
-        { id: 3, name: "in flight at snapshot 2" },
-        { id: 4, name: "inserted after snapshot 2" },
-      ]);
     } finally {
       duck.closeSync();
       instance.closeSync();
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it("orders by LSN, then by ts_ms when a snapshot read and a change share an LSN; drops rows last deleted", async () => {
+    // The first streamed change of a row can sit at the snapshot's LSN (the first record after the slot's
+    // consistent point): Debezium processed it after the snapshot, so it wins on ts_ms.
+    const rows = await currentState([
+      event("r", 100, 1_000, null, row(1, "snapshot")),
+      event("r", 100, 1_001, null, row(2, "snapshot")),
+      event("r", 100, 1_002, null, row(3, "snapshot")),
+      event("u", 100, 1_003, null, row(1, "changed at the snapshot's LSN")),
+      event("d", 150, 1_004, row(2, "snapshot"), null),
+      event("u", 130, 1_005, null, row(3, "newer LSN")),
+      event("u", 120, 1_006, null, row(3, "older LSN, processed later")),
+    ]);
+    expect(rows).toEqual([
+      { id: 1, name: "changed at the snapshot's LSN", _cdc_lsn: "100" },
+      { id: 3, name: "newer LSN", _cdc_lsn: "130" },
+    ]);
+  });
+
+  it("a change emitted after the row's snapshot read wins over it even with a lower LSN; a re-snapshot wins over older changes", async () => {
+    const rows = await currentState([
+      // Snapshot 1 at LSN 1000.
+      event("r", 1000, 10_000, null, row(1, "snapshot 1")),
+      event("r", 1000, 10_001, null, row(2, "snapshot 1")),
+      event("r", 1000, 10_002, null, row(3, "snapshot 1")),
+      // A transaction that began before the slot's consistent point and committed after it: streamed after
+      // the snapshot, its change LSN below the snapshot's.
+      event("u", 990, 10_500, null, row(1, "in flight at snapshot 1")),
+      event("u", 1200, 11_000, null, row(2, "streamed after snapshot 1")),
+      event("u", 1300, 11_500, null, row(3, "streamed, then lost with the slot")),
+      // The slot is lost; snapshot 2 at LSN 5000 brings rows 2 and 3 back as they are now.
+      event("r", 5000, 50_000, null, row(2, "snapshot 2")),
+      event("r", 5000, 50_001, null, row(3, "snapshot 2")),
+      // A transaction in flight at snapshot 2, streamed after it with a lower LSN.
+      event("u", 4990, 50_500, null, row(3, "in flight at snapshot 2")),
+      event("c", 5100, 51_000, null, row(4, "inserted after snapshot 2")),
+    ]);
+    expect(rows.map((r) => [r.id, r.name])).toEqual([
+      [1, "in flight at snapshot 1"],
+      [2, "snapshot 2"],
+      [3, "in flight at snapshot 2"],
+      [4, "inserted after snapshot 2"],
+    ]);
   });
 });
 
