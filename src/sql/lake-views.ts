@@ -133,7 +133,26 @@ interface TypedColumn {
 }
 
 /** The source checked: names safe, key columns among the columns, no name clash with the views' own. */
-function checked(source: LakeViewSource): {
+/**
+ * Each source's checked form and view columns, worked out once: a table's views, their columns and its Glue
+ * columns all start from them (at 500 tables the lake's synth did this work five times over). Sources are
+ * read-only; a new object is a new entry.
+ */
+function once<T>(compute: (source: LakeViewSource) => T): (source: LakeViewSource) => T {
+  const cache = new WeakMap<LakeViewSource, T>();
+  return (source) => {
+    let value = cache.get(source);
+    if (value === undefined) {
+      value = compute(source);
+      cache.set(source, value);
+    }
+    return value;
+  };
+}
+
+const checked = once(checkSource);
+
+function checkSource(source: LakeViewSource): {
   readonly columns: readonly TypedColumn[] | undefined;
   readonly keys: readonly string[];
 } {
@@ -184,13 +203,24 @@ function checkedRelation(relation: string): string {
   return relation;
 }
 
+/** Each source's envelope paths as rendered, by path: a view names the same few many times. */
+const envelopeFields = once(() => new Map<string, string>());
+
 /** `"e"."op"`, or `"e"."payload"."op"` when the lines carry their schema. */
 function envelopeField(source: LakeViewSource, ...path: string[]): string {
-  return [
-    quoteIdent("e"),
-    ...(source.jsonSchemas ? [quoteIdent("payload")] : []),
-    ...path.map(quoteIdent),
-  ].join(".");
+  const rendered = envelopeFields(source);
+  // NUL cannot be in a name (assertSafeText refuses control characters), so no two paths share a key.
+  const key = path.join("\u0000");
+  let text = rendered.get(key);
+  if (text === undefined) {
+    text = [
+      quoteIdent("e"),
+      ...(source.jsonSchemas ? [quoteIdent("payload")] : []),
+      ...path.map(quoteIdent),
+    ].join(".");
+    rendered.set(key, text);
+  }
+  return text;
 }
 
 /** A row image's column as stored (no conversion): a struct field, or a map entry. */
@@ -227,7 +257,9 @@ export function hasCurrentStateView(source: LakeViewSource): boolean {
   return (source.keyColumns ?? []).length > 0;
 }
 
-function currentStateColumns(source: LakeViewSource): OutputColumn[] {
+const currentStateColumns = once(currentStateColumnsOf);
+
+function currentStateColumnsOf(source: LakeViewSource): OutputColumn[] {
   const { columns, keys } = checked(source);
   if (keys.length === 0)
     throw new Error(
@@ -257,7 +289,9 @@ function currentStateColumns(source: LakeViewSource): OutputColumn[] {
   ];
 }
 
-function changesColumns(source: LakeViewSource): OutputColumn[] {
+const changesColumns = once(changesColumnsOf);
+
+function changesColumnsOf(source: LakeViewSource): OutputColumn[] {
   const { columns } = checked(source);
   const event = eventColumns(source);
   const opName = () => {
@@ -330,6 +364,10 @@ function selectList(columns: readonly OutputColumn[], d: LakeDialect, indent: st
  * default).
  */
 export function currentStateViewSql(source: LakeViewSource, dialect: SqlDialect): string {
+  return fromTemplate("current-state", source, dialect, renderCurrentState);
+}
+
+function renderCurrentState(source: LakeViewSource, dialect: SqlDialect, relation: string): string {
   const d = DIALECTS[dialect];
   const columns = currentStateColumns(source);
   const { columns: typed, keys } = checked(source);
@@ -356,7 +394,7 @@ export function currentStateViewSql(source: LakeViewSource, dialect: SqlDialect)
     `    row_number() OVER (PARTITION BY ${partition} ORDER BY ${era} DESC, ${event.lsn()} DESC, ${event.tsMs()} DESC) AS ${quoteIdent(`${META_PREFIX}rank`)}`,
     "  FROM (",
     `    SELECT ${e}.*, max(CASE WHEN ${op} = 'r' THEN ${event.tsMs()} END) OVER (PARTITION BY ${partition}) AS ${quoteIdent(`${META_PREFIX}last_read_ts_ms`)}`,
-    `    FROM ${checkedRelation(source.relation)} AS ${e}`,
+    `    FROM ${relation} AS ${e}`,
     `    WHERE ${op} IN ('c', 'u', 'd', 'r')`,
     `  ) AS ${e}`,
     `) AS ${quoteIdent("latest")}`,
@@ -372,12 +410,51 @@ export function currentStateViewSql(source: LakeViewSource, dialect: SqlDialect)
  * commit), the only filter that narrows what Athena reads.
  */
 export function changesViewSql(source: LakeViewSource, dialect: SqlDialect): string {
+  return fromTemplate("changes", source, dialect, renderChanges);
+}
+
+function renderChanges(source: LakeViewSource, dialect: SqlDialect, relation: string): string {
   const d = DIALECTS[dialect];
   return [
     "SELECT",
     selectList(changesColumns(source), d, "  "),
-    `FROM ${checkedRelation(source.relation)} AS ${quoteIdent("e")}`,
+    `FROM ${relation} AS ${quoteIdent("e")}`,
   ].join("\n");
+}
+
+/**
+ * Where the relation goes in a view's template: NUL, which no checked name or relation can hold
+ * (assertSafeText), so the text splits only there.
+ */
+const RELATION_SLOT = "\u0000relation\u0000";
+const templates = new Map<string, string[]>();
+
+/**
+ * A view's SQL for `source`: rendered once per table shape (line format, key, columns, partition keys) and
+ * dialect, then given this table's relation. Tables share shapes (every table whose columns the config does
+ * not give has the same views but for the relation): at 500 tables, a few renders instead of a thousand.
+ */
+function fromTemplate(
+  kind: LakeViewKind,
+  source: LakeViewSource,
+  dialect: SqlDialect,
+  render: (source: LakeViewSource, dialect: SqlDialect, relation: string) => string,
+): string {
+  const relation = checkedRelation(source.relation);
+  const key = JSON.stringify([
+    kind,
+    dialect,
+    source.jsonSchemas,
+    source.keyColumns ?? null,
+    source.columns ?? null,
+    source.partitionKeys,
+  ]);
+  let parts = templates.get(key);
+  if (parts === undefined) {
+    parts = render(source, dialect, RELATION_SLOT).split(RELATION_SLOT);
+    templates.set(key, parts);
+  }
+  return parts.join(relation);
 }
 
 /** The view's columns with Athena (Presto) types, as a Presto view definition in Glue lists them. */
