@@ -132,11 +132,9 @@ interface TypedColumn {
   readonly lake: LakeColumnType;
 }
 
-/** The source checked: names safe, key columns among the columns, no name clash with the views' own. */
 /**
- * Each source's checked form and view columns, worked out once: a table's views, their columns and its Glue
- * columns all start from them (at 500 tables the lake's synth did this work five times over). Sources are
- * read-only; a new object is a new entry.
+ * Each source's checked form and view columns, worked out once: a table's view columns and its Glue columns
+ * both start from them. Sources are read-only; a new object is a new entry.
  */
 function once<T>(compute: (source: LakeViewSource) => T): (source: LakeViewSource) => T {
   const cache = new WeakMap<LakeViewSource, T>();
@@ -152,6 +150,7 @@ function once<T>(compute: (source: LakeViewSource) => T): (source: LakeViewSourc
 
 const checked = once(checkSource);
 
+/** The source checked: names safe, key columns among the columns, no name clash with the views' own. */
 function checkSource(source: LakeViewSource): {
   readonly columns: readonly TypedColumn[] | undefined;
   readonly keys: readonly string[];
@@ -203,24 +202,13 @@ function checkedRelation(relation: string): string {
   return relation;
 }
 
-/** Each source's envelope paths as rendered, by path: a view names the same few many times. */
-const envelopeFields = once(() => new Map<string, string>());
-
 /** `"e"."op"`, or `"e"."payload"."op"` when the lines carry their schema. */
 function envelopeField(source: LakeViewSource, ...path: string[]): string {
-  const rendered = envelopeFields(source);
-  // NUL cannot be in a name (assertSafeText refuses control characters), so no two paths share a key.
-  const key = path.join("\u0000");
-  let text = rendered.get(key);
-  if (text === undefined) {
-    text = [
-      quoteIdent("e"),
-      ...(source.jsonSchemas ? [quoteIdent("payload")] : []),
-      ...path.map(quoteIdent),
-    ].join(".");
-    rendered.set(key, text);
-  }
-  return text;
+  return [
+    quoteIdent("e"),
+    ...(source.jsonSchemas ? [quoteIdent("payload")] : []),
+    ...path.map(quoteIdent),
+  ].join(".");
 }
 
 /** A row image's column as stored (no conversion): a struct field, or a map entry. */
