@@ -21,6 +21,7 @@ import { quoteIdent } from "../sql/quote";
 import { awsErrorText, isAccessDenied } from "./aws-error";
 import { formatMs } from "./canary-arrival";
 import { type CheckResult, result } from "./check";
+import { formatBytes } from "./source-checks";
 
 export const DEFAULT_QUERY_POLL_MS = 1_000;
 
@@ -186,11 +187,4 @@ function fixForFailure(reason: string, view: string): string {
   if (/HIVE_BAD_DATA|JSON|SerDe|HIVE_CURSOR_ERROR/i.test(reason))
     return "the table's columns do not read the sink's lines: apply the connectors stack; if it persists, report it with the line";
   return "see the query in the workgroup's history (Athena console) for the whole error";
-}
-
-/** `812 B`, `1.4 MiB`. */
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
