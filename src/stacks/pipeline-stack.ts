@@ -2,9 +2,20 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import {
+  DefaultTokenResolver,
+  LocalBackend,
+  S3Backend,
+  StringConcat,
+  TerraformElement,
+  TerraformOutput,
+  TerraformStack,
+  Token,
+  Tokenization,
+} from "cdktf";
 import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
-import type { Construct } from "constructs";
+import { deepMerge } from "cdktf/lib/util";
+import type { Construct, IConstruct } from "constructs";
 import type { StateConfig } from "../config/pipeline-config";
 import { RawResource } from "../constructs/terraform/raw-resource";
 
@@ -37,6 +48,8 @@ export abstract class PipelineStack extends TerraformStack {
   /** This stack's Terraform JSON, once every stack is prepared for synth (see toTerraform). */
   private synthesized?: { [key: string]: unknown };
   private prepared = false;
+  /** Each element's JSON as preparation resolved it (see prepareStack). */
+  private preparedFragments?: Map<TerraformElement, unknown>;
   /** rawTerraform's result once prepared; null when the stack has no raw resources. */
   private rawSynthesized?: { resource: Record<string, Record<string, unknown>> } | null;
 
@@ -70,23 +83,70 @@ export abstract class PipelineStack extends TerraformStack {
     });
   }
 
-  /** cdktf prepares every stack (cross-stack outputs included) before it synthesizes any. */
+  /**
+   * cdktf prepares every stack before it synthesizes any: it resolves each element's JSON once only to find
+   * the references to other stacks (adding their outputs and remote-state reads), throws the result away,
+   * and resolves everything twice more when the stack is written (each element, then the whole stack:
+   * TerraformStack.prepareStack and toTerraform, terraform-stack.js:94 and :248 in cdktf 0.21.0). Here the
+   * preparing resolution is kept: it already returns what the later one would (a cross-stack reference is
+   * recorded before it resolves), so toTerraform resolves only the elements preparation added. Resolving
+   * is most of a synth's time: this takes two of its three passes away (test/synth/stack-json.test.ts
+   * proves the JSON equals cdktf's own for every shipped config and each element is resolved once).
+   */
   override prepareStack(): void {
-    super.prepareStack();
     this.prepared = true;
     this.synthesized = undefined;
     this.rawSynthesized = undefined;
+    this.ensureBackendExists();
+    this.preparedFragments = new Map();
+    for (const element of stackElements(this)) {
+      this.preparedFragments.set(element, resolve(this, element.toTerraform(), true));
+    }
   }
 
   /**
    * Synth asks for a stack's JSON twice, with nothing changing in between: the guardrails aspect reads it,
-   * then cdktf writes it. Once the stacks are prepared, the second call returns the first's result.
+   * then cdktf writes it. Once the stacks are prepared, the JSON is assembled once, as
+   * TerraformStack.toTerraform assembles it, from the prepared elements.
    */
   override toTerraform(): { [key: string]: unknown } {
     if (!this.prepared) return super.toTerraform();
-    const json = this.synthesized ?? super.toTerraform();
-    this.synthesized = json;
-    return json;
+    this.synthesized ??= this.assemble(this.preparedFragments ?? new Map());
+    return this.synthesized;
+  }
+
+  /** TerraformStack.toTerraform with each element's resolved JSON taken from `prepared` when it is there. */
+  private assemble(prepared: ReadonlyMap<TerraformElement, unknown>): { [key: string]: unknown } {
+    const { cdktfVersion, rawOverrides } = this as unknown as CdktfStackInternals;
+    const elements = stackElements(this);
+    const metadata: Record<string, unknown> = {
+      version: cdktfVersion,
+      stackName: this.node.id,
+      backend: "local", // overwritten by the backend element's metadata, as in cdktf
+      cloud: undefined,
+      ...(Object.keys(rawOverrides).length > 0 ? { overrides: { stack: Object.keys(rawOverrides) } } : {}),
+    };
+    for (const element of elements) deepMerge(metadata, resolve(this, element.toMetadata()));
+    const outputs = {};
+    for (const element of elements) {
+      if (!TerraformOutput.isTerraformOutput(element)) continue;
+      // { <stack>: { <construct>: … { <output id>: <friendly unique id> } } }, as cdktf nests them.
+      const nested = element.node.path
+        .split("/")
+        .reduceRight<Record<string, unknown>>(
+          (inner, part) => ({ [part]: Object.keys(inner).length === 0 ? element.friendlyUniqueId : inner }),
+          {},
+        );
+      deepMerge(outputs, nested);
+    }
+    const tf: Record<string, unknown> = { "//": { metadata, outputs } };
+    for (const element of elements) {
+      deepMerge(tf, prepared.has(element) ? prepared.get(element) : resolve(this, element.toTerraform()));
+    }
+    deepMerge(tf, rawOverrides);
+    // cdktf resolves the merged whole once more. That matters only for a token in an override: the elements'
+    // JSON is resolved, and resolving it again returns it unchanged (stack-json.test.ts).
+    return holdsToken(rawOverrides) ? resolve(this, tf) : tf;
   }
 
   /**
@@ -115,4 +175,35 @@ export abstract class PipelineStack extends TerraformStack {
     }
     return { resource };
   }
+}
+
+/** What TerraformStack keeps private and its toTerraform reads (cdktf 0.21.0, terraform-stack.d.ts). */
+interface CdktfStackInternals {
+  readonly cdktfVersion: string;
+  readonly rawOverrides: Record<string, unknown>;
+}
+
+/** cdktf's resolver, as TerraformStack uses it (cdktf/lib/_tokens.js). */
+const TOKEN_RESOLVER = new DefaultTokenResolver(new StringConcat());
+
+function resolve(stack: TerraformStack, value: unknown, preparing = false): Record<string, unknown> {
+  return Tokenization.resolve(value, { scope: stack, preparing, resolver: TOKEN_RESOLVER });
+}
+
+/** Whether `value` holds a token anywhere (an unresolved string, number, list or resolvable object). */
+function holdsToken(value: unknown): boolean {
+  if (Token.isUnresolved(value)) return true;
+  if (typeof value !== "object" || value === null) return false;
+  return Object.values(value).some(holdsToken);
+}
+
+/** The stack's elements in construct order, not those of a nested stack (cdktf's terraformElements). */
+function stackElements(stack: TerraformStack): TerraformElement[] {
+  const elements: TerraformElement[] = [];
+  const visit = (node: IConstruct): void => {
+    if (TerraformElement.isTerraformElement(node)) elements.push(node);
+    for (const child of node.node.children) if (!TerraformStack.isStack(child)) visit(child);
+  };
+  visit(stack);
+  return elements;
 }

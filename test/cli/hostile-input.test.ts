@@ -21,8 +21,9 @@ import {
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import { PROJECT_ROOT, runCdktfSynth, runSynth } from "../support/cli";
+import { fixtureBase, patchedConfigText } from "../support/fixture-config";
 
 const ROOT = join(PROJECT_ROOT, "test/fixtures/hostile");
 const work = mkdtempSync(join(tmpdir(), "cdc-lake-hostile-"));
@@ -47,17 +48,6 @@ function headerText(bytes: Buffer): string {
   return bytes.toString("latin1");
 }
 
-function merge(base: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> =
-    base && typeof base === "object" && !Array.isArray(base) ? { ...(base as Record<string, unknown>) } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else out[key] = merge(out[key], value);
-  }
-  return out;
-}
-
 function load(group: string, name: string): Fixture {
   const path = join(ROOT, group, name);
   const bytes = readFileSync(path);
@@ -66,7 +56,7 @@ function load(group: string, name: string): Fixture {
     .filter((line) => line.startsWith("# "));
   const field = (key: string) =>
     header.filter((l) => l.startsWith(`# ${key}: `)).map((l) => l.slice(key.length + 4).replace(/\r$/, ""));
-  const base = field("base")[0];
+  const base = fixtureBase(header);
   const expectLines = field("expect");
   const guardrail = field("expect-guardrail");
   const accept = field("accept")[0];
@@ -76,11 +66,10 @@ function load(group: string, name: string): Fixture {
   if (!base)
     return { name, group, file: relative(PROJECT_ROOT, path), expect: expectLines, guardrail, accept };
   const patch = parse(bytes.toString("utf8")) as Record<string, unknown>;
-  const merged = merge(parse(readFileSync(join(PROJECT_ROOT, `config/${base}.yaml`), "utf8")), patch);
   const dir = join(work, group);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, name);
-  writeFileSync(file, stringify(merged, { lineWidth: 0 }));
+  writeFileSync(file, patchedConfigText(PROJECT_ROOT, base, bytes.toString("utf8")));
   return { name, group, file, expect: expectLines, guardrail, accept, base, patch };
 }
 
