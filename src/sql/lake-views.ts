@@ -192,6 +192,11 @@ function checkSource(source: LakeViewSource): {
   return { columns, keys };
 }
 
+/** The relation a view of `source` reads (joined into its viewSqlTemplate), checked. */
+export function viewRelation(source: LakeViewSource): string {
+  return checkedRelation(source.relation);
+}
+
 /** The relation, checked: it is SQL the caller quoted, so only refuse what no generated SQL may carry. */
 function checkedRelation(relation: string): string {
   assertSafeText(relation, "relation");
@@ -352,7 +357,7 @@ function selectList(columns: readonly OutputColumn[], d: LakeDialect, indent: st
  * default).
  */
 export function currentStateViewSql(source: LakeViewSource, dialect: SqlDialect): string {
-  return fromTemplate("current-state", source, dialect, renderCurrentState);
+  return viewSqlTemplate("current-state", source, dialect).join(viewRelation(source));
 }
 
 function renderCurrentState(source: LakeViewSource, dialect: SqlDialect, relation: string): string {
@@ -398,7 +403,7 @@ function renderCurrentState(source: LakeViewSource, dialect: SqlDialect, relatio
  * commit), the only filter that narrows what Athena reads.
  */
 export function changesViewSql(source: LakeViewSource, dialect: SqlDialect): string {
-  return fromTemplate("changes", source, dialect, renderChanges);
+  return viewSqlTemplate("changes", source, dialect).join(viewRelation(source));
 }
 
 function renderChanges(source: LakeViewSource, dialect: SqlDialect, relation: string): string {
@@ -415,20 +420,24 @@ function renderChanges(source: LakeViewSource, dialect: SqlDialect, relation: st
  * (assertSafeText), so the text splits only there.
  */
 const RELATION_SLOT = "\u0000relation\u0000";
-const templates = new Map<string, string[]>();
+const templates = new Map<string, readonly string[]>();
+const RENDERERS: Record<LakeViewKind, typeof renderChanges> = {
+  "current-state": renderCurrentState,
+  changes: renderChanges,
+};
 
 /**
- * A view's SQL for `source`: rendered once per table shape (line format, key, columns, partition keys) and
- * dialect, then given this table's relation. Tables share shapes (every table whose columns the config does
- * not give has the same views but for the relation): at 500 tables, a few renders instead of a thousand.
+ * A view's SQL without its relation: the text before, between and after the places the relation goes (the
+ * view's SQL is the parts joined with the relation). Rendered once per table shape (line format, key,
+ * columns, partition keys) and dialect, and the same array for every table of that shape: every table whose
+ * columns the config does not give has the same views but for the relation. The lake writes each shape once
+ * (LakeViews), and Terraform joins it with each view's relation.
  */
-function fromTemplate(
+export function viewSqlTemplate(
   kind: LakeViewKind,
   source: LakeViewSource,
   dialect: SqlDialect,
-  render: (source: LakeViewSource, dialect: SqlDialect, relation: string) => string,
-): string {
-  const relation = checkedRelation(source.relation);
+): readonly string[] {
   const key = JSON.stringify([
     kind,
     dialect,
@@ -439,10 +448,10 @@ function fromTemplate(
   ]);
   let parts = templates.get(key);
   if (parts === undefined) {
-    parts = render(source, dialect, RELATION_SLOT).split(RELATION_SLOT);
+    parts = Object.freeze(RENDERERS[kind](source, dialect, RELATION_SLOT).split(RELATION_SLOT));
     templates.set(key, parts);
   }
-  return parts.join(relation);
+  return parts;
 }
 
 /** The view's columns with Athena (Presto) types, as a Presto view definition in Glue lists them. */

@@ -26,12 +26,12 @@ import {
 import { type PluginArtifact, pluginWarnings } from "../plugins/inspect-plugin";
 import { canaryTableOf } from "../sql/capture-sql";
 import {
-  changesViewSql,
-  currentStateViewSql,
   hasCurrentStateView,
   type LakeViewSource,
   lakeTableColumns,
   viewColumns,
+  viewRelation,
+  viewSqlTemplate,
 } from "../sql/lake-views";
 import { quoteIdent } from "../sql/quote";
 import type { CaptureReady } from "./database-stack";
@@ -386,7 +386,8 @@ export class ConnectorsStack extends PipelineStack {
         const changes: LakeViewSpec = {
           name: naming.lakeView(topic, "changes"),
           description: `Every change of ${what}: operation, commit time, LSN, the row before and after`,
-          sql: changesViewSql(source, "athena"),
+          sqlTemplate: viewSqlTemplate("changes", source, "athena"),
+          relation: viewRelation(source),
           columns: viewColumns(source, "changes").map((c) => ({ name: c.name, prestoType: c.type })),
         };
         if (!hasCurrentStateView(source)) return [changes];
@@ -394,7 +395,8 @@ export class ConnectorsStack extends PipelineStack {
           {
             name: naming.lakeView(topic, "current"),
             description: `The rows of ${what} as they are now: the last change per primary key, deletes dropped`,
-            sql: currentStateViewSql(source, "athena"),
+            sqlTemplate: viewSqlTemplate("current-state", source, "athena"),
+            relation: viewRelation(source),
             columns: viewColumns(source, "current-state").map((c) => ({ name: c.name, prestoType: c.type })),
           },
           changes,

@@ -17,7 +17,7 @@ import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
 import { deepMerge } from "cdktf/lib/util";
 import type { Construct, IConstruct } from "constructs";
 import type { StateConfig } from "../config/pipeline-config";
-import { RawResource } from "../constructs/terraform/raw-resource";
+import { RawLocal, RawResource } from "../constructs/terraform/raw-resource";
 
 /** cdktf runs Terraform in `<outdir>/stacks/<stack>`: three levels below the project root. */
 const PROJECT_ROOT_FROM_STACK_DIR = "../../..";
@@ -51,7 +51,7 @@ export abstract class PipelineStack extends TerraformStack {
   /** Each element's JSON as preparation resolved it (see prepareStack). */
   private preparedFragments?: Map<TerraformElement, unknown>;
   /** rawTerraform's result once prepared; null when the stack has no raw resources. */
-  private rawSynthesized?: { resource: Record<string, Record<string, unknown>> } | null;
+  private rawSynthesized?: RawTerraform | null;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id);
@@ -150,13 +150,13 @@ export abstract class PipelineStack extends TerraformStack {
   }
 
   /**
-   * The stack's RawResources as Terraform JSON (`{ resource: { <type>: { <logical id>: body } } }`), or
-   * undefined when it has none. Synth writes them to RAW_RESOURCES_FILE beside cdk.tf.json, with the
+   * The stack's RawLocals and RawResources as Terraform JSON (`{ locals: { <name>: value }, resource:
+   * { <type>: { <logical id>: body } } }`), or undefined when it has neither. Synth writes them to RAW_RESOURCES_FILE beside cdk.tf.json, with the
    * native JSON.stringify: Terraform reads every *.tf.json of the folder as one module, and cdktf's own
    * writer (json-stable-stringify, in JavaScript) took 50 ms of a 500-table synth over the lake's 2.5 MB.
    * The guardrails read them with the stack's JSON.
    */
-  rawTerraform(): { resource: Record<string, Record<string, unknown>> } | undefined {
+  rawTerraform(): RawTerraform | undefined {
     // Read twice per synth (the guardrails, then the file): built once the stacks are prepared.
     if (this.prepared && this.rawSynthesized !== undefined) return this.rawSynthesized ?? undefined;
     const built = this.buildRawTerraform();
@@ -164,17 +164,31 @@ export abstract class PipelineStack extends TerraformStack {
     return built;
   }
 
-  private buildRawTerraform(): { resource: Record<string, Record<string, unknown>> } | undefined {
-    const raw = this.node.findAll().filter((c): c is RawResource => c instanceof RawResource);
-    if (raw.length === 0) return undefined;
+  private buildRawTerraform(): RawTerraform | undefined {
+    const all = this.node.findAll();
+    const raw = all.filter((c): c is RawResource => c instanceof RawResource);
+    const locals = all.filter((c): c is RawLocal => c instanceof RawLocal);
+    if (raw.length === 0 && locals.length === 0) return undefined;
     const resource: Record<string, Record<string, unknown>> = {};
     for (const r of raw) {
       const byName = resource[r.resourceType] ?? {};
       byName[r.logicalId] = r.toJson();
       resource[r.resourceType] = byName;
     }
-    return { resource };
+    if (locals.length === 0) return { resource };
+    const values: Record<string, unknown> = {};
+    for (const local of locals) {
+      if (local.name in values) throw new Error(`${local.node.path}: local.${local.name} is written twice`);
+      values[local.name] = local.value;
+    }
+    return { locals: values, resource };
   }
+}
+
+/** RAW_RESOURCES_FILE's content: the stack's RawLocals (when it has any) and RawResources. */
+export interface RawTerraform {
+  readonly locals?: Record<string, unknown>;
+  readonly resource: Record<string, Record<string, unknown>>;
 }
 
 /** What TerraformStack keeps private and its toTerraform reads (cdktf 0.21.0, terraform-stack.d.ts). */

@@ -3,7 +3,7 @@ import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { describe, expect, it } from "vitest";
 import { escapeTemplate, escapeTemplates } from "../../src/constructs/terraform/escape-template";
-import { RawResource } from "../../src/constructs/terraform/raw-resource";
+import { RawLocal, RawResource } from "../../src/constructs/terraform/raw-resource";
 import { PipelineStack } from "../../src/stacks/pipeline-stack";
 
 class Stack extends PipelineStack {}
@@ -51,7 +51,7 @@ describe("RawResource", () => {
     const s = stack();
     const classic = new GlueCatalogTable(s, "Db", { name: "t", databaseName: "d" });
     expect(() => new RawResource(s, "Raw", "aws_glue_catalog_table", { name: classic.name })).toThrow(
-      "s/Raw: got a cdktf token in a raw resource; expected plain data (see RawResource)",
+      "s/Raw: got a cdktf token in raw Terraform data; expected plain data (see RawResource)",
     );
   });
 
@@ -71,6 +71,33 @@ describe("RawResource", () => {
         "is not a Terraform name",
       );
     }
+  });
+});
+
+describe("RawLocal", () => {
+  it("lands in the locals written beside the stack's JSON, as given, under its own name", () => {
+    const s = stack();
+    const local = new RawLocal(new Construct(s, "Lake"), "Shapes", "lake_shapes", {
+      "1": { sql: ["a", "b"] },
+    });
+    expect(local.expression).toBe("local.lake_shapes");
+    expect(s.rawTerraform()).toEqual({ locals: { lake_shapes: { "1": { sql: ["a", "b"] } } }, resource: {} });
+    // Only in the raw file: cdk.tf.json has no locals of its own here.
+    expect((s.toTerraform() as { locals?: unknown }).locals).toBeUndefined();
+  });
+
+  it("refuses a token, a name Terraform would not take, and a name twice", () => {
+    const s = stack();
+    const classic = new GlueCatalogTable(s, "Db", { name: "t", databaseName: "d" });
+    expect(() => new RawLocal(s, "Tokened", "x", { name: classic.name })).toThrow(
+      "s/Tokened: got a cdktf token in raw Terraform data; expected plain data (see RawResource)",
+    );
+    expect(() => new RawLocal(s, "Dotted", "a.b", {})).toThrow(
+      's/Dotted: name "a.b" is not a Terraform name',
+    );
+    new RawLocal(s, "One", "same", 1);
+    new RawLocal(s, "Two", "same", 2);
+    expect(() => s.rawTerraform()).toThrow("s/Two: local.same is written twice");
   });
 });
 

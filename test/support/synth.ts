@@ -113,10 +113,13 @@ export function refTo(stack: TerraformJson, path: string, attribute: string): st
   throw new Error(`no resource at ${path}`);
 }
 
-/** A stack's JSON with the resources written beside it (RAW_RESOURCES_FILE), as Terraform reads the folder. */
+/** A stack's JSON with the locals and resources written beside it (RAW_RESOURCES_FILE), as Terraform reads the folder. */
 function withRawResources(json: TerraformJson, rawFile: string): TerraformJson {
   if (!existsSync(rawFile)) return json;
-  const raw = JSON.parse(readFileSync(rawFile, "utf8")) as { resource: Record<string, TerraformJson> };
+  const raw = JSON.parse(readFileSync(rawFile, "utf8")) as {
+    locals?: TerraformJson;
+    resource: Record<string, TerraformJson>;
+  };
   const resource: TerraformJson = { ...(json.resource ?? {}) };
   for (const [type, byName] of Object.entries(raw.resource)) {
     if (Object.keys(byName).some((name) => resource[type]?.[name] !== undefined)) {
@@ -124,5 +127,9 @@ function withRawResources(json: TerraformJson, rawFile: string): TerraformJson {
     }
     resource[type] = { ...(resource[type] ?? {}), ...byName };
   }
-  return { ...json, resource };
+  if (!raw.locals) return { ...json, resource };
+  if (Object.keys(raw.locals).some((name) => json.locals?.[name] !== undefined)) {
+    throw new Error(`${rawFile}: a local also in cdk.tf.json`);
+  }
+  return { ...json, locals: { ...(json.locals ?? {}), ...raw.locals }, resource };
 }

@@ -50,7 +50,7 @@ export type LakeTableInstances = Record<
  * The tables are one resource with `for_each`, keyed by topic: `aws_glue_catalog_table.lake_tables["<topic>"]`,
  * an address that does not move when tables are added or removed. What every table shares is written once;
  * the map holds only each table's name and columns (at 500 tables the lake's JSON, views included, went from
- * 3.0 MB as a resource per table and view to 1.4 MB).
+ * 3.0 MB as a resource per table and view to 1.4 MB, and to 0.27 MB once the views were written by shape).
  */
 export class LakeCatalog extends Construct {
   readonly database: GlueCatalogDatabase;

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { ATHENA_CATALOG } from "../../sql/lake-views";
 import { escapeTemplates } from "../terraform/escape-template";
-import { RawResource } from "../terraform/raw-resource";
+import { RawLocal, RawResource } from "../terraform/raw-resource";
 import { dynamicColumns, type GlueColumn } from "./lake-catalog";
 
 /** Athena's catalog of the Glue Data Catalog, as a view's definition names it. */
@@ -18,8 +18,13 @@ export interface LakeViewSpec {
   /** The view's name (Naming.lakeView). */
   readonly name: string;
   readonly description: string;
-  /** The view's SQL, in Athena's dialect (Trino), naming its tables with their database. */
-  readonly sql: string;
+  /**
+   * The view's SQL in Athena's dialect (Trino) without its relation (sql/lake-views.ts viewSqlTemplate): the
+   * SQL is these parts joined with `relation`. Views that share the array (and their columns) share a shape.
+   */
+  readonly sqlTemplate: readonly string[];
+  /** The table the view reads, quoted and naming its database. */
+  readonly relation: string;
   readonly columns: readonly ViewColumn[];
 }
 
@@ -36,8 +41,24 @@ export interface LakeViewsProps {
 /** The for_each map of the views: by view name, what differs from one view to the next. */
 export type LakeViewInstances = Record<
   string,
-  { readonly description: string; readonly text: string; readonly columns: readonly GlueColumn[] }
+  { readonly description: string; readonly shape: string; readonly relation: string }
 >;
+
+/** What views of one shape share: their SQL around the relation, and their columns in both type systems. */
+export interface LakeViewShape {
+  readonly sql_parts: readonly string[];
+  /** Presto/Trino types, as the view's definition lists them. */
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+  /** Hive types, as the Glue table lists them. */
+  readonly hive_columns: readonly GlueColumn[];
+}
+
+/** `local.lake_view_definitions`: what the views' definitions are made of, each shape once. */
+export interface LakeViewDefinitions {
+  readonly catalog: string;
+  readonly schema: string;
+  readonly shapes: Readonly<Record<string, LakeViewShape>>;
+}
 
 /** The definition Athena stores for a view it creates itself (Trino's ConnectorViewDefinition, as JSON). */
 export interface PrestoViewDefinition {
@@ -50,16 +71,25 @@ export interface PrestoViewDefinition {
 const PRESTO_VIEW_PREFIX = "/* Presto View: ";
 const PRESTO_VIEW_SUFFIX = " */";
 
+/** The local the views' definitions are built from (RawLocal): a name users may meet in a plan. */
+export const LAKE_VIEW_DEFINITIONS_LOCAL = "lake_view_definitions";
+
 /**
- * `view_original_text` of an Athena view: `/* Presto View: <base64 of the JSON definition> *\/`, with
- * `view_expanded_text` `/* Presto View *\/` and the parameter presto_view=true. Athena documents no API for
- * views; this is what its CREATE VIEW writes to Glue and what Trino's Hive connector reads back.
+ * `view_original_text` of an Athena view, as a Terraform template of the view's instance:
+ * `/* Presto View: <base64 of the JSON definition> *\/`, with `view_expanded_text` `/* Presto View *\/`
+ * and the parameter presto_view=true. Athena documents no API for views; this is what its CREATE VIEW
+ * writes to Glue and what Trino's Hive connector reads back (Jackson: the order of the keys, which
+ * jsonencode sorts, does not matter). Terraform encodes it from the view's shape and relation, so the JSON
+ * holds each shape's SQL once instead of every view's in base64.
  * @see https://github.com/trinodb/trino/blob/master/plugin/trino-hive/src/main/java/io/trino/plugin/hive/ViewReaderUtil.java
  * @see https://stackoverflow.com/a/56347331
  */
-export function prestoViewText(definition: PrestoViewDefinition): string {
-  const json = JSON.stringify(definition);
-  return `${PRESTO_VIEW_PREFIX}${Buffer.from(json, "utf8").toString("base64")}${PRESTO_VIEW_SUFFIX}`;
+export function prestoViewTextTemplate(definitions: string): string {
+  const shape = `${definitions}.shapes[each.value.shape]`;
+  const definition =
+    `{ originalSql = join(each.value.relation, ${shape}.sql_parts), catalog = ${definitions}.catalog, ` +
+    `schema = ${definitions}.schema, columns = ${shape}.columns }`;
+  return `${PRESTO_VIEW_PREFIX}\${base64encode(jsonencode(${definition}))}${PRESTO_VIEW_SUFFIX}`;
 }
 
 /** The definition inside a `view_original_text`, or undefined when it is not a Presto view's. */
@@ -122,38 +152,55 @@ function splitTopLevel(text: string): string[] {
 
 /**
  * Athena views stored in the Glue catalog, created and replaced by Terraform like the tables they read: one
- * resource with `for_each`, keyed by view name (`aws_glue_catalog_table.lake_views["<view>"]`).
+ * resource with `for_each`, keyed by view name (`aws_glue_catalog_table.lake_views["<view>"]`). The map holds
+ * each view's description, relation and shape; a local (`local.lake_view_definitions`) holds each shape's
+ * SQL and columns once, and Terraform builds every definition from the two (at 500 tables of the bench's
+ * config, 1.27 MB of definitions in base64 became 0.12 MB; a table whose columns the config gives has a
+ * shape of its own unless another has the same columns).
  */
 export class LakeViews extends Construct {
   readonly views: RawResource;
+  /** What the views' definitions are made of (`local.lake_view_definitions`). */
+  readonly definitions: RawLocal;
 
   constructor(scope: Construct, id: string, props: LakeViewsProps) {
     super(scope, id);
     const instances: LakeViewInstances = {};
-    // Views repeat few types (a table's changes view has each column twice): each spelled once.
-    const hiveTypes = new Map<string, string>();
-    const hiveType = (prestoType: string) => {
-      let hive = hiveTypes.get(prestoType);
-      if (hive === undefined) {
-        hive = hiveTypeOf(prestoType);
-        hiveTypes.set(prestoType, hive);
+    const shapes: Record<string, LakeViewShape> = {};
+    // A shape: the same SQL template (the same array: sql/lake-views.ts renders each once) and columns.
+    const shapeIds = new Map<readonly string[], Map<string, string>>();
+    const shapeOf = (spec: LakeViewSpec): string => {
+      const byColumns = shapeIds.get(spec.sqlTemplate) ?? new Map<string, string>();
+      shapeIds.set(spec.sqlTemplate, byColumns);
+      const columnsKey = JSON.stringify(spec.columns);
+      let shape = byColumns.get(columnsKey);
+      if (shape === undefined) {
+        shape = String(Object.keys(shapes).length + 1);
+        shapes[shape] = {
+          sql_parts: spec.sqlTemplate,
+          columns: spec.columns.map((c) => ({ name: c.name, type: c.prestoType })),
+          hive_columns: spec.columns.map((c) => ({ name: c.name, type: hiveTypeOf(c.prestoType) })),
+        };
+        byColumns.set(columnsKey, shape);
       }
-      return hive;
+      return shape;
     };
     for (const spec of props.views) {
-      const definition: PrestoViewDefinition = {
-        originalSql: spec.sql,
-        catalog: ATHENA_GLUE_CATALOG,
-        schema: props.databaseName,
-        columns: spec.columns.map((c) => ({ name: c.name, type: c.prestoType })),
-      };
-      instances[spec.name] = {
-        description: spec.description,
-        // Base64 of the definition: no `${` for Terraform to read, whatever the SQL holds.
-        text: prestoViewText(definition),
-        columns: spec.columns.map((c) => ({ name: c.name, type: hiveType(c.prestoType) })),
-      };
+      instances[spec.name] = { description: spec.description, shape: shapeOf(spec), relation: spec.relation };
     }
+    const definitions: LakeViewDefinitions = {
+      catalog: ATHENA_GLUE_CATALOG,
+      schema: props.databaseName,
+      shapes,
+    };
+    // Every string is a template to Terraform: escaped, whatever the config put in a name or the SQL holds.
+    this.definitions = new RawLocal(
+      this,
+      "Definitions",
+      LAKE_VIEW_DEFINITIONS_LOCAL,
+      escapeTemplates(definitions),
+    );
+    const local = this.definitions.expression;
     this.views = new RawResource(
       this,
       "Views",
@@ -164,10 +211,12 @@ export class LakeViews extends Construct {
         database_name: props.databaseRef,
         description: "${each.value.description}",
         table_type: "VIRTUAL_VIEW",
-        view_original_text: "${each.value.text}",
+        view_original_text: prestoViewTextTemplate(local),
         view_expanded_text: "/* Presto View */",
         parameters: { presto_view: "true", comment: "Presto View" },
-        storage_descriptor: { dynamic: { columns: dynamicColumns("${each.value.columns}") } },
+        storage_descriptor: {
+          dynamic: { columns: dynamicColumns(`\${${local}.shapes[each.value.shape].hive_columns}`) },
+        },
         depends_on: [props.reads.address],
       },
       { logicalId: "lake_views" },

@@ -39,13 +39,7 @@ export class RawResource extends Construct {
       throw new Error(`${this.node.path}: logicalId "${options.logicalId}" is not a Terraform name`);
     }
     this.cachedLogicalId = options.logicalId;
-    // A string token shows its marker in the serialized body; numbers in a body come from the config (a
-    // number token would be a double no parser here can tell apart, and is not checked).
-    if (/[$#&]\{TfToken\[/.test(JSON.stringify(body))) {
-      throw new Error(
-        `${this.node.path}: got a cdktf token in a raw resource; expected plain data (see RawResource)`,
-      );
-    }
+    assertPlainData(this, body);
   }
 
   private cachedLogicalId?: string;
@@ -64,5 +58,41 @@ export class RawResource extends Construct {
   /** The body with cdktf's metadata block, as the stack's JSON holds a resource. */
   toJson(): Record<string, unknown> {
     return { "//": { metadata: { path: this.node.path, uniqueId: this.logicalId } }, ...this.body };
+  }
+}
+
+/**
+ * A local value written beside the stack's JSON as given, as RawResource writes a resource: what many
+ * instances of a for_each RawResource share, written once (`local.<name>` in their expressions). Plain data,
+ * with template sequences escaped by the caller.
+ */
+export class RawLocal extends Construct {
+  constructor(
+    scope: Construct,
+    id: string,
+    /** Its name in Terraform (`local.<name>`), unique in the stack. */
+    readonly name: string,
+    readonly value: unknown,
+  ) {
+    super(scope, id);
+    if (!TERRAFORM_NAME.test(name))
+      throw new Error(`${this.node.path}: name "${name}" is not a Terraform name`);
+    assertPlainData(this, value);
+  }
+
+  /** `local.<name>`, for an expression. */
+  get expression(): string {
+    return `local.${this.name}`;
+  }
+}
+
+/** Refuses a cdktf token anywhere in `value`: raw data is written as given, never resolved. */
+function assertPlainData(construct: Construct, value: unknown): void {
+  // A string token shows its marker in the serialized value; numbers come from the config (a number token
+  // would be a double no parser here can tell apart, and is not checked).
+  if (/[$#&]\{TfToken\[/.test(JSON.stringify(value))) {
+    throw new Error(
+      `${construct.node.path}: got a cdktf token in raw Terraform data; expected plain data (see RawResource)`,
+    );
   }
 }
