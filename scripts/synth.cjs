@@ -52,8 +52,11 @@ const BUILD_OPTIONS = {
   sourcemap: false,
   legalComments: "none",
   loader: { ".sql": "text" },
-  // Code the synth never runs, left out (each file says why).
-  alias: { archiver: "./scripts/archiver-left-out.cjs" },
+  // Code the synth never runs: left out, or loaded only when used (each file says why).
+  alias: {
+    archiver: "./scripts/archiver-left-out.cjs",
+    child_process: "./scripts/child-process-on-demand.cjs",
+  },
   metafile: true,
   write: false,
   logLevel: "silent",

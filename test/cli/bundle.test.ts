@@ -32,6 +32,11 @@ import { PROJECT_ROOT, runSynth, synthCommandArgs } from "../support/cli";
 import { synthesize } from "../support/synth";
 import { writeConnectorsDir } from "../support/zip-fixtures";
 
+/** scripts/synth.cjs, the launcher (plain JavaScript): whether a bundle folder holds a fresh build. */
+const launcher = createRequire(join(PROJECT_ROOT, "package.json"))("./scripts/synth.cjs") as {
+  freshBuild(dir: string): object | undefined;
+};
+
 const scratch = mkdtempSync(join(tmpdir(), "cdc-lake-bundle-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -320,6 +325,34 @@ describe("the real app through the launcher", () => {
     expect(() => leftOut("zip", {})).toThrow(
       "archiver is left out of the synth bundle (scripts/archiver-left-out.cjs): remove the alias in scripts/synth.cjs to zip a TerraformAsset folder",
     );
+  });
+
+  it("loads child_process only when used (cdktf requires it for what a synth never runs), through a working stand-in", () => {
+    const preload = join(scratch, "module-list.cjs");
+    const list = join(scratch, "module-list.json");
+    writeFileSync(
+      preload,
+      `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));\n`,
+    );
+    // A run that builds the bundle loads esbuild, which spawns its binary: measured on a run that does not.
+    const env = { CDC_CONNECTORS_DIR: connectors, CDC_LAKE_BUNDLE_DIR: realBundle };
+    for (let i = 0; i < 3 && !launcher.freshBuild(realBundle); i++)
+      runSynth(env, join(scratch, `out-cp-${i}`));
+    expect(launcher.freshBuild(realBundle)).toBeDefined();
+    const run = runSynth({ ...env, NODE_OPTIONS: `--require ${preload}` }, join(scratch, "out-cp"));
+    expect(run.code, run.stderr).toBe(0);
+    const loaded = JSON.parse(readFileSync(list, "utf8")) as string[];
+    expect(loaded).toContain("NativeModule fs");
+    // (net is loaded anyway when stdout is a pipe, as here.)
+    expect(loaded.filter((m) => /child_process|dgram/.test(m))).toEqual([]);
+    const metafile = JSON.parse(readFileSync(join(realBundle, "metafile.json"), "utf8"));
+    expect(Object.keys(metafile.inputs)).toContain("scripts/child-process-on-demand.cjs");
+    const onDemand = createRequire(join(PROJECT_ROOT, "package.json"))(
+      "./scripts/child-process-on-demand.cjs",
+    );
+    expect(
+      onDemand.execFileSync(process.execPath, ["-e", "process.stdout.write('ran')"], { encoding: "utf8" }),
+    ).toBe("ran");
   });
 
   it("imports the .sql templates as their files' text (vitest: the sql-text plugin in vitest.config.ts)", () => {
