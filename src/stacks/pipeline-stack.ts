@@ -200,7 +200,56 @@ interface CdktfStackInternals {
 /** cdktf's resolver, as TerraformStack uses it (cdktf/lib/_tokens.js). */
 const TOKEN_RESOLVER = new DefaultTokenResolver(new StringConcat());
 
+/**
+ * cdktf's resolution of `value` (Tokenization.resolve), which costs the same for every leaf, token or not
+ * (a context and three pattern tests per string): here only the parts that may hold a token go through it;
+ * the rest is copied as cdktf would return it (without undefined values). Arrays and objects that hold a
+ * token among their own elements or keys go through whole, as list and map tokens are resolved at that
+ * level. test/synth/stack-json.test.ts compares the result with cdktf's own for every shipped config.
+ */
 function resolve(stack: TerraformStack, value: unknown, preparing = false): Record<string, unknown> {
+  return resolveParts(stack, value, preparing) as Record<string, unknown>;
+}
+
+function resolveParts(stack: TerraformStack, value: unknown, preparing: boolean): unknown {
+  if (value === undefined || value === null || typeof value === "boolean") return value;
+  if (mayBeToken(value)) return cdktfResolve(stack, value, preparing);
+  if (typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    if (value.some(mayBeToken)) return cdktfResolve(stack, value, preparing);
+    const resolved: unknown[] = [];
+    for (const element of value) {
+      const r = resolveParts(stack, element, preparing);
+      if (r !== undefined) resolved.push(r);
+    }
+    return resolved;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  const plain =
+    (prototype === Object.prototype || prototype === null) &&
+    typeof (value as { resolve?: unknown }).resolve !== "function" &&
+    !Object.keys(value).some(mayBeToken);
+  if (!plain) return cdktfResolve(stack, value, preparing);
+  const resolved: Record<string, unknown> = {};
+  for (const [key, element] of Object.entries(value)) {
+    const r = resolveParts(stack, element, preparing);
+    if (r !== undefined) resolved[key] = r;
+  }
+  return resolved;
+}
+
+/**
+ * Whether a string or number may be, or hold, a token: a string with a token marker (`${TfToken[`, and
+ * the list and map ones) or a number written in exponent form (where a number token, a double of magnitude
+ * ~1.9e289, would show); a number at least 1e280 in magnitude, or not finite. Anything else is not.
+ */
+function mayBeToken(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("TfToken[") || /\d[eE][-+]?\d/.test(value);
+  if (typeof value === "number") return !Number.isFinite(value) || Math.abs(value) >= 1e280;
+  return false;
+}
+
+function cdktfResolve(stack: TerraformStack, value: unknown, preparing: boolean): unknown {
   return Tokenization.resolve(value, { scope: stack, preparing, resolver: TOKEN_RESOLVER });
 }
 
