@@ -7,7 +7,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type TerraformElement, TerraformStack } from "cdktf";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { App, Fn, Lazy, type TerraformElement, TerraformLocal, TerraformStack, Token } from "cdktf";
 import { afterAll, describe, expect, it } from "vitest";
 import { manyTablesConfig } from "../../scripts/lib/bundle-bench";
 import { buildPipelineApp } from "../../src/app";
@@ -15,6 +16,7 @@ import { loadConfigFile } from "../../src/cli/load-config";
 import { loadPlugins } from "../../src/cli/load-plugins";
 import { parseConfigText } from "../../src/config/parse";
 import type { PipelineConfig } from "../../src/config/pipeline-config";
+import { PipelineStack } from "../../src/stacks/pipeline-stack";
 import { fixtureBase, patchedConfigText } from "../support/fixture-config";
 import { DEMO_CONFIG } from "../support/synth";
 
@@ -89,5 +91,38 @@ describe("a synth resolves each element once", () => {
     app.synth();
     expect(calls.size).toBeGreaterThan(50);
     expect([...calls].filter(([, n]) => n !== 1)).toEqual([]);
+  });
+});
+
+describe("a stack's JSON is cdktf's own, token by token", () => {
+  it("string, number, list and map tokens, numbers in strings, nested and undefined values", () => {
+    const app = new App({
+      outdir: mkdtempSync(join(tmpdir(), "cdc-lake-stack-json-")),
+      skipValidation: true,
+    });
+    outdirs.push(app.outdir);
+    const stack = new (class extends PipelineStack {})(app, "s", {
+      region: "eu-west-1",
+      state: { backend: "local", directory: "state" },
+      tags: { team: "data" },
+    });
+    const bucket = new S3Bucket(stack, "Bucket", { bucket: "b" });
+    const count = Token.asNumber(bucket.id);
+    new TerraformLocal(stack, "Values", {
+      plain: { a: "1e5 is not a token", b: [1, 2.5e3, -0, null, true], c: undefined, d: { e: undefined } },
+      string: `arn:${bucket.arn}/*`,
+      number: count,
+      sum: `${count}`,
+      inString: `n=${count}e`,
+      list: Token.asList(bucket.id),
+      listInArray: [Fn.upper(bucket.id), "x"],
+      map: Token.asStringMap(bucket.tags),
+      lazy: Lazy.anyValue({ produce: () => ({ deep: [bucket.bucketDomainName, { k: "v" }] }) }),
+      fn: Fn.lookup(bucket.tags, "k", "default"),
+    });
+    app.synth();
+    expect(JSON.stringify(stack.toTerraform())).toBe(
+      JSON.stringify(TerraformStack.prototype.toTerraform.call(stack)),
+    );
   });
 });
