@@ -488,10 +488,15 @@ export const CaptureSchema = z
       ),
   })
   .superRefine((capture, ctx) => {
+    // schema and table are PostgreSQL names (no NUL): NUL joins them unambiguously. A set, not a search
+    // per table: configs hold hundreds.
+    const seen = new Set<string>();
     capture.tables.forEach((t, i) => {
-      if (capture.tables.findIndex((o) => o.schema === t.schema && o.table === t.table) !== i) {
+      const key = `${t.schema}\u0000${t.table}`;
+      if (seen.has(key)) {
         addProblem(ctx, ["tables", i], `got ${t.schema}.${t.table} twice; expected each table once`);
       }
+      seen.add(key);
       if (
         t.replicaIdentity === "default" &&
         t.columns !== undefined &&
