@@ -133,16 +133,38 @@ interface TypedColumn {
 }
 
 /**
- * Each source's checked form and view columns, worked out once: a table's view columns and its Glue columns
- * both start from them. Sources are read-only; a new object is a new entry.
+ * What a source's views and Glue table depend on besides its relation: its shape. Tables share shapes
+ * (every table whose columns the config does not give has the same one). Sources are read-only.
+ */
+const shapeKey = (() => {
+  const keys = new WeakMap<LakeViewSource, string>();
+  return (source: LakeViewSource): string => {
+    let key = keys.get(source);
+    if (key === undefined) {
+      key = JSON.stringify([
+        source.jsonSchemas,
+        source.keyColumns ?? null,
+        source.columns ?? null,
+        source.partitionKeys,
+      ]);
+      keys.set(source, key);
+    }
+    return key;
+  };
+})();
+
+/**
+ * A source's checked form and view columns, worked out once per shape: a table's view columns and its Glue
+ * columns both start from them, and at 500 tables most tables share a shape. Callers do not change them.
  */
 function once<T>(compute: (source: LakeViewSource) => T): (source: LakeViewSource) => T {
-  const cache = new WeakMap<LakeViewSource, T>();
+  const cache = new Map<string, T>();
   return (source) => {
-    let value = cache.get(source);
+    const key = shapeKey(source);
+    let value = cache.get(key);
     if (value === undefined) {
       value = compute(source);
-      cache.set(source, value);
+      cache.set(key, value);
     }
     return value;
   };
@@ -438,14 +460,7 @@ export function viewSqlTemplate(
   source: LakeViewSource,
   dialect: SqlDialect,
 ): readonly string[] {
-  const key = JSON.stringify([
-    kind,
-    dialect,
-    source.jsonSchemas,
-    source.keyColumns ?? null,
-    source.columns ?? null,
-    source.partitionKeys,
-  ]);
+  const key = `${kind}\u0000${dialect}\u0000${shapeKey(source)}`;
   let parts = templates.get(key);
   if (parts === undefined) {
     parts = Object.freeze(RENDERERS[kind](source, dialect, RELATION_SLOT).split(RELATION_SLOT));
@@ -455,10 +470,17 @@ export function viewSqlTemplate(
 }
 
 /** The view's columns with Athena (Presto) types, as a Presto view definition in Glue lists them. */
-export function viewColumns(source: LakeViewSource, kind: LakeViewKind): { name: string; type: string }[] {
-  const columns = kind === "current-state" ? currentStateColumns(source) : changesColumns(source);
-  return columns.map((c) => ({ name: c.name, type: athenaViewType(c.type) }));
+export function viewColumns(
+  source: LakeViewSource,
+  kind: LakeViewKind,
+): readonly { readonly name: string; readonly type: string }[] {
+  return kind === "current-state" ? currentStateViewColumns(source) : changesViewColumns(source);
 }
+
+const athenaColumns = (columns: readonly OutputColumn[]) =>
+  columns.map((c) => ({ name: c.name, type: athenaViewType(c.type) }));
+const currentStateViewColumns = once((source) => athenaColumns(currentStateColumns(source)));
+const changesViewColumns = once((source) => athenaColumns(changesColumns(source)));
 
 /** The envelope as the Glue table stores it. */
 function envelopeType(source: LakeViewSource): StoredType {
@@ -500,9 +522,15 @@ function tableColumns(source: LakeViewSource): { name: string; type: StoredType 
  * The Glue table's columns (Hive types), partition keys aside: the envelope's fields, or one `payload` struct
  * when the lines carry their schema (the SerDe skips `schema`).
  */
-export function lakeTableColumns(source: LakeViewSource): { name: string; type: string }[] {
-  return tableColumns(source).map((c) => ({ name: c.name, type: hiveType(c.type) }));
+export function lakeTableColumns(
+  source: LakeViewSource,
+): readonly { readonly name: string; readonly type: string }[] {
+  return glueColumns(source);
 }
+
+const glueColumns = once((source) =>
+  tableColumns(source).map((c) => ({ name: c.name, type: hiveType(c.type) })),
+);
 
 /**
  * A DuckDB relation over a local copy of the lake that reads what the Glue table reads: read_json over `glob`
