@@ -7,7 +7,7 @@
  * 500 tables ≤ 1.5× the demo's one table (issue 12). `--check` exits 1 when a target is missed twice in a
  * row. The runs interleave (floor, synth, 500 tables, floor, …) so that a noisy machine slows all three;
  * BENCH_RUNS sets how many of each (default 11: on a shared 2-core machine a median of 7 moved by ±0.1× between
- * runs of the same code, which the 500-table target, at 1.4× with the lake on, cannot absorb).
+ * runs of the same code, more than the 500-table target, at 1.2-1.35× with the lake on, should have to absorb).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
