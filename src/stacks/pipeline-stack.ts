@@ -36,13 +36,14 @@ export interface PipelineStackProps {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** Where a stack's RawResources are written, beside cdk.tf.json: Terraform reads both as one module. */
+export const RAW_RESOURCES_FILE = "raw-resources.tf.json";
+
 /**
  * A stack of the pipeline: Terraform ≥ 1.11, its own state (one per stack, so cross-stack references
  * become `terraform_remote_state` reads of the same location, with either backend), and the AWS
  * provider with the pipeline's default tags.
  */
-/** Where a stack's RawResources are written, beside cdk.tf.json: Terraform reads both as one module. */
-export const RAW_RESOURCES_FILE = "raw-resources.tf.json";
 
 export abstract class PipelineStack extends TerraformStack {
   /** This stack's Terraform JSON, once every stack is prepared for synth (see toTerraform). */
@@ -91,7 +92,9 @@ export abstract class PipelineStack extends TerraformStack {
    * preparing resolution is kept: it already returns what the later one would (a cross-stack reference is
    * recorded before it resolves), so toTerraform resolves only the elements preparation added. Resolving
    * is most of a synth's time: this takes two of its three passes away (test/synth/stack-json.test.ts
-   * proves the JSON equals cdktf's own for every shipped config and each element is resolved once).
+   * proves the JSON equals cdktf's own for every shipped config and each element is resolved once). So
+   * nothing may change an element once the stacks are prepared: cdktf runs aspects after this, and the
+   * app's only aspect, the guardrails, reads.
    */
   override prepareStack(): void {
     this.prepared = true;
