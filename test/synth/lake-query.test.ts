@@ -5,6 +5,7 @@
  * the multi-source example, and `query.enabled: false`.
  */
 import { readFileSync } from "node:fs";
+import { App, TerraformStack } from "cdktf";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadConfigFile } from "../../src/cli/load-config";
@@ -18,8 +19,11 @@ import {
   LAKE_VIEW_DEFINITIONS_LOCAL,
   type LakeViewDefinitions,
   type LakeViewShape,
+  type LakeViewSpec,
+  LakeViews,
   type PrestoViewDefinition,
 } from "../../src/constructs/lake/lake-views";
+import { RawResource } from "../../src/constructs/terraform/raw-resource";
 import { ConfigProblems } from "../../src/errors";
 import {
   lakePartitionProjection,
@@ -325,6 +329,39 @@ describe("the demo's views, literally", () => {
       { name: "before", type: "map(varchar,varchar)" },
       { name: "after", type: "map(varchar,varchar)" },
     ]);
+  });
+});
+
+describe("LakeViews: a shape per SQL template", () => {
+  const views = (specs: LakeViewSpec[]) => {
+    const stack = new TerraformStack(new App({ outdir: "/tmp/lake-views-test", skipValidation: true }), "s");
+    const reads = new RawResource(stack, "Tables", "aws_glue_catalog_table", {}, { logicalId: "t" });
+    return new LakeViews(stack, "Views", { databaseName: "db", databaseRef: "db", reads, views: specs });
+  };
+  const template = ["SELECT a FROM ", ""];
+  const spec = (name: string, prestoType: string, sqlTemplate = template): LakeViewSpec => ({
+    name,
+    description: name,
+    sqlTemplate,
+    relation: `"db"."${name}"`,
+    columns: [{ name: "a", prestoType }],
+  });
+
+  it("writes a template once, for every view of it", () => {
+    const v = views([
+      spec("x", "varchar"),
+      spec("y", "varchar"),
+      spec("z", "varchar", ["SELECT b FROM ", ""]),
+    ]);
+    const shapes = (v.definitions.value as LakeViewDefinitions).shapes;
+    expect(Object.keys(shapes)).toEqual(["1", "2"]);
+    expect((v.views.body.for_each as Record<string, { shape: string }>).y?.shape).toBe("1");
+  });
+
+  it("refuses views of one template with other columns", () => {
+    expect(() => views([spec("x", "varchar"), spec("y", "bigint")])).toThrow(
+      "lake view y: got other columns than a view of the same SQL; expected the same",
+    );
   });
 });
 

@@ -20,7 +20,8 @@ export interface LakeViewSpec {
   readonly description: string;
   /**
    * The view's SQL in Athena's dialect (Trino) without its relation (sql/lake-views.ts viewSqlTemplate): the
-   * SQL is these parts joined with `relation`. Views that share the array (and their columns) share a shape.
+   * SQL is these parts joined with `relation`. Views that share the array share a shape, and must have the
+   * same columns.
    */
   readonly sqlTemplate: readonly string[];
   /** The table the view reads, quoted and naming its database. */
@@ -167,23 +168,29 @@ export class LakeViews extends Construct {
     super(scope, id);
     const instances: LakeViewInstances = {};
     const shapes: Record<string, LakeViewShape> = {};
-    // A shape: the same SQL template (the same array: sql/lake-views.ts renders each once) and columns.
-    const shapeIds = new Map<readonly string[], Map<string, string>>();
+    // A shape: one SQL template (the same array: sql/lake-views.ts renders each once per table shape),
+    // whose views have the same columns, as the SQL decides them.
+    const shapeIds = new Map<
+      readonly string[],
+      { readonly id: string; readonly columns: readonly ViewColumn[] }
+    >();
     const shapeOf = (spec: LakeViewSpec): string => {
-      const byColumns = shapeIds.get(spec.sqlTemplate) ?? new Map<string, string>();
-      shapeIds.set(spec.sqlTemplate, byColumns);
-      const columnsKey = JSON.stringify(spec.columns);
-      let shape = byColumns.get(columnsKey);
-      if (shape === undefined) {
-        shape = String(Object.keys(shapes).length + 1);
-        shapes[shape] = {
-          sql_parts: spec.sqlTemplate,
-          columns: spec.columns.map((c) => ({ name: c.name, type: c.prestoType })),
-          hive_columns: spec.columns.map((c) => ({ name: c.name, type: hiveTypeOf(c.prestoType) })),
-        };
-        byColumns.set(columnsKey, shape);
+      const known = shapeIds.get(spec.sqlTemplate);
+      if (known !== undefined) {
+        if (!sameColumns(known.columns, spec.columns))
+          throw new Error(
+            `lake view ${spec.name}: got other columns than a view of the same SQL; expected the same`,
+          );
+        return known.id;
       }
-      return shape;
+      const id = String(shapeIds.size + 1);
+      shapes[id] = {
+        sql_parts: spec.sqlTemplate,
+        columns: spec.columns.map((c) => ({ name: c.name, type: c.prestoType })),
+        hive_columns: spec.columns.map((c) => ({ name: c.name, type: hiveTypeOf(c.prestoType) })),
+      };
+      shapeIds.set(spec.sqlTemplate, { id, columns: spec.columns });
+      return id;
     };
     for (const spec of props.views) {
       instances[spec.name] = { description: spec.description, shape: shapeOf(spec), relation: spec.relation };
@@ -222,4 +229,10 @@ export class LakeViews extends Construct {
       { logicalId: "lake_views" },
     );
   }
+}
+
+function sameColumns(a: readonly ViewColumn[], b: readonly ViewColumn[]): boolean {
+  return (
+    a.length === b.length && a.every((c, i) => c.name === b[i]?.name && c.prestoType === b[i]?.prestoType)
+  );
 }
