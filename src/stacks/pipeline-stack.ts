@@ -44,7 +44,6 @@ export const RAW_RESOURCES_FILE = "raw-resources.tf.json";
  * become `terraform_remote_state` reads of the same location, with either backend), and the AWS
  * provider with the pipeline's default tags.
  */
-
 export abstract class PipelineStack extends TerraformStack {
   /** This stack's Terraform JSON, once every stack is prepared for synth (see toTerraform). */
   private synthesized?: { [key: string]: unknown };
@@ -154,10 +153,10 @@ export abstract class PipelineStack extends TerraformStack {
 
   /**
    * The stack's RawLocals and RawResources as Terraform JSON (`{ locals: { <name>: value }, resource:
-   * { <type>: { <logical id>: body } } }`), or undefined when it has neither. Synth writes them to RAW_RESOURCES_FILE beside cdk.tf.json, with the
-   * native JSON.stringify: Terraform reads every *.tf.json of the folder as one module, and cdktf's own
-   * writer (json-stable-stringify, in JavaScript) took 50 ms of a 500-table synth over the lake's 2.5 MB.
-   * The guardrails read them with the stack's JSON.
+   * { <type>: { <logical id>: body } } }`), or undefined when it has neither. Synth writes them to
+   * RAW_RESOURCES_FILE beside cdk.tf.json, with the native JSON.stringify: Terraform reads every *.tf.json
+   * of the folder as one module, and cdktf's own writer (json-stable-stringify, in JavaScript) took 50 ms of
+   * a 500-table synth over the lake's 2.5 MB. The guardrails read them with the stack's JSON.
    */
   rawTerraform(): RawTerraform | undefined {
     // Read twice per synth (the guardrails, then the file): built once the stacks are prepared.
